@@ -1,0 +1,90 @@
+package org.ldm4j.core.autograd;
+
+import static org.ldm4j.core.autograd.Ops.grads;
+import static org.ldm4j.core.autograd.Ops.result;
+
+import org.ldm4j.core.tensor.Shapes;
+import org.ldm4j.core.tensor.Tensor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Reductions over axes, with or without keeping the reduced axes as size 1. No axes means all of them.
+ *
+ * <pre>{@code
+ * Tensor mu = Reductions.mean(x, true, 2, 3);    // [B, C, 1, 1]
+ * }</pre>
+ */
+public final class Reductions {
+    private Reductions() {
+    }
+
+    private static long count(long[] shape, int[] axes) {
+        long n = 1;
+        for (int a : axes) {
+            n *= shape[a];
+        }
+        return n;
+    }
+
+    private static long[] outShape(long[] shape, int[] axes, boolean keepDims) {
+        return keepDims ? Shapes.keepDims(shape, axes) : Shapes.dropDims(shape, axes);
+    }
+
+    /** Spreads a reduced gradient back over the input's shape. */
+    private static INDArray spread(INDArray g, long[] keepShape, long[] inShape) {
+        return g.reshape('c', keepShape).broadcast(inShape);
+    }
+
+    public static Tensor sum(Tensor x, boolean keepDims, int... axes) {
+        Shapes.checkFloating("sum", x);
+        long[] in = x.shape();
+        int[] ax = Shapes.axes("axes", axes, in.length);
+        long[] keep = Shapes.keepDims(in, ax);
+        INDArray y = Ops.owned(x.array().sum(true, ax), outShape(in, ax, keepDims));
+        return result("sum", y, g -> grads(spread(g, keep, in)), x);
+    }
+
+    public static Tensor mean(Tensor x, boolean keepDims, int... axes) {
+        Shapes.checkFloating("mean", x);
+        long[] in = x.shape();
+        int[] ax = Shapes.axes("axes", axes, in.length);
+        long[] keep = Shapes.keepDims(in, ax);
+        double inv = 1.0 / count(in, ax);
+        INDArray y = Ops.owned(x.array().mean(true, ax), outShape(in, ax, keepDims));
+        return result("mean", y, g -> grads(spread(g, keep, in).muli(inv)), x);
+    }
+
+    /** Variance; {@code unbiased} divides by N-1 instead of N. */
+    public static Tensor var(Tensor x, boolean unbiased, boolean keepDims, int... axes) {
+        Shapes.checkFloating("var", x);
+        long[] in = x.shape();
+        int[] ax = Shapes.axes("axes", axes, in.length);
+        long[] keep = Shapes.keepDims(in, ax);
+        long n = count(in, ax);
+        if (unbiased && n < 2) {
+            throw new IllegalArgumentException("var: the unbiased variance needs at least 2 elements per group, got "
+                    + n + " in " + Shapes.str(in));
+        }
+        double denom = unbiased ? n - 1 : n;
+        INDArray xa = x.array();
+        INDArray d = xa.sub(xa.mean(true, ax));       // x - mean (two-pass: exact for large means)
+        INDArray y = Ops.owned(d.mul(d).sum(true, ax).divi(denom), outShape(in, ax, keepDims));
+        return result("var", y, g -> grads(spread(g, keep, in).muli(d).muli(2.0 / denom)), () -> d.close(), x);
+    }
+
+    /** The maximum; where several elements tie, the gradient is shared equally among them. */
+    public static Tensor max(Tensor x, boolean keepDims, int... axes) {
+        Shapes.checkFloating("max", x);
+        long[] in = x.shape();
+        int[] ax = Shapes.axes("axes", axes, in.length);
+        long[] keep = Shapes.keepDims(in, ax);
+        INDArray xa = x.array();
+        INDArray mk = xa.max(true, ax).reshape('c', keep);
+        INDArray y = Ops.owned(mk, outShape(in, ax, keepDims));
+        return result("max", y, g -> {
+            INDArray mask = xa.eq(mk.broadcast(in)).castTo(xa.dataType());
+            INDArray ties = mask.sum(true, ax);
+            return grads(mask.muli(g.reshape('c', keep).div(ties).broadcast(in)));
+        }, x);
+    }
+}
