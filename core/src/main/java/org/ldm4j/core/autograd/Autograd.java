@@ -92,7 +92,7 @@ public final class Autograd {
                             + " does not match the output's " + Shapes.str(root.shape()));
                 }
                 g0 = gradRoot.array();
-                protectedBuffer = rootBuffer(g0);
+                protectedBuffer = Ops.rootBuffer(g0);
             }
             Node rootNode = root.node();
             if (rootNode == null) {
@@ -248,11 +248,11 @@ public final class Autograd {
         }
 
         private void ref(INDArray a) {
-            refs.computeIfAbsent(rootBuffer(a), k -> new int[1])[0]++;
+            refs.computeIfAbsent(Ops.rootBuffer(a), k -> new int[1])[0]++;
         }
 
         private void unref(INDArray a) {
-            int[] c = refs.get(rootBuffer(a));
+            int[] c = refs.get(Ops.rootBuffer(a));
             if (c != null) {
                 c[0]--;
             }
@@ -263,22 +263,12 @@ public final class Autograd {
             if (a == null) {
                 return;
             }
-            DataBuffer b = rootBuffer(a);
+            DataBuffer b = Ops.rootBuffer(a);
             int[] c = refs.get(b);
             if ((c == null || c[0] <= 0) && b != protectedBuffer && !b.wasClosed() && b.closeable()) {
                 refs.remove(b);
                 b.close();
             }
-        }
-
-        private static DataBuffer rootBuffer(INDArray a) {
-            DataBuffer d = a.data();
-            DataBuffer o = d.originalDataBuffer();
-            while (o != null && o != d) {
-                d = o;
-                o = d.originalDataBuffer();
-            }
-            return d;
         }
     }
 }

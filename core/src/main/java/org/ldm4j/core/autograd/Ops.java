@@ -2,6 +2,7 @@ package org.ldm4j.core.autograd;
 
 import java.util.Arrays;
 import org.ldm4j.core.tensor.Tensor;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -68,9 +69,22 @@ final class Ops {
         if (Arrays.equals(fresh.shape(), shape) && !fresh.isView()) {
             return fresh;
         }
-        INDArray c = fresh.isView() || !isRowMajor(fresh) || fresh.length() != fresh.data().length()
-                ? fresh.dup('c') : fresh;
-        return Nd4j.create(c.data(), shape);
+        DataBuffer root = rootBuffer(fresh);
+        if (isRowMajor(fresh) && root.length() == fresh.length() && fresh.dataType() == root.dataType()) {
+            return Nd4j.create(root, shape);           // the same memory, now owned by the new array
+        }
+        return Nd4j.create(fresh.dup('c').data(), shape);
+    }
+
+    /** The buffer that owns an array's memory (views and reshapes point into it). */
+    static DataBuffer rootBuffer(INDArray a) {
+        DataBuffer d = a.data();
+        DataBuffer o = d.originalDataBuffer();
+        while (o != null && o != d) {
+            d = o;
+            o = d.originalDataBuffer();
+        }
+        return d;
     }
 
     /** Whether the array's elements lie in row-major order from its buffer's start. */
