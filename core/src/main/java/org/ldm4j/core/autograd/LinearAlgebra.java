@@ -64,7 +64,7 @@ public final class LinearAlgebra {
     /** A fresh row-major product of {@code op(a) op(b)}. */
     static INDArray mm(INDArray a, INDArray b, boolean ta, boolean tb) {
         int r = a.rank();
-        long[] s = a.shape();
+        long[] s = a.shape().clone();       // ND4J returns its own shape array: never write into it
         s[r - 2] = ta ? a.size(r - 1) : a.size(r - 2);
         s[r - 1] = tb ? b.size(r - 2) : b.size(r - 1);
         INDArray out = Nd4j.createUninitialized(a.dataType(), s);

@@ -47,7 +47,7 @@ public final class Tensor {
     private Tensor(INDArray data, Node node, boolean requiresGrad, boolean view) {
         this.data = data;
         this.view = view;
-        this.shape = data.shape();
+        this.shape = data.shape().clone();
         this.node = node;
         this.requiresGrad = requiresGrad;
     }

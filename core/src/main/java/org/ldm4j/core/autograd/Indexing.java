@@ -1,0 +1,90 @@
+package org.ldm4j.core.autograd;
+
+import static org.ldm4j.core.autograd.Ops.grads;
+import static org.ldm4j.core.autograd.Ops.result;
+
+import java.util.Arrays;
+import org.ldm4j.core.tensor.DType;
+import org.ldm4j.core.tensor.Shapes;
+import org.ldm4j.core.tensor.Tensor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Embedding lookup and elementwise selection.
+ *
+ * <pre>{@code
+ * Tensor e = Indexing.embedding(table, labels);             // [V, D] rows at int64 labels [B] -> [B, D]
+ * Tensor s = Indexing.where(mask, x, Tensor.scalar(-1e9));  // x where mask, else -1e9
+ * }</pre>
+ */
+public final class Indexing {
+    private Indexing() {
+    }
+
+    /** Rows of {@code table} [V, D] at integer {@code indices} of any shape: [*indices.shape, D]. */
+    public static Tensor embedding(Tensor table, Tensor indices) {
+        Shapes.checkRank("table", table, 2);
+        if (indices.dtype() != DType.INT64 && indices.dtype() != DType.INT32) {
+            throw new IllegalArgumentException("indices: expected INT64 or INT32, got " + indices.dtype());
+        }
+        long v = table.size(0);
+        long d = table.size(1);
+        long[] idx = indices.toLongArray();
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= v) {
+                throw new IllegalArgumentException("indices: expected values in [0, " + v + "), got " + idx[i]
+                        + " at flat position " + i);
+            }
+        }
+        long[] outShape = Arrays.copyOf(indices.shape(), indices.rank() + 1);
+        outShape[outShape.length - 1] = d;
+        INDArray idxArray = Nd4j.createFromArray(idx);
+        INDArray t = Convolutions.dense(table.array());
+        INDArray rows = Nd4j.createUninitialized(t.dataType(), idx.length, d);
+        Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(t, idxArray).addOutputs(rows)
+                .addIntegerArguments(0).build());
+        return result("embedding", Ops.owned(rows, outShape), g -> {
+            INDArray gt = Nd4j.zeros(t.dataType(), v, d);
+            INDArray upd = Convolutions.dense(g).reshape('c', idx.length, d);
+            Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(gt, idxArray, upd).addOutputs(gt).build());
+            return grads(gt, null);
+        }, () -> idxArray.close(), table, indices);
+    }
+
+    /**
+     * {@code a} where {@code condition} is true (non-zero), {@code b} elsewhere, with broadcasting over all
+     * three. Unselected values never leak into the result, even infinities.
+     */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        Shapes.checkSameDType("where", a, b);
+        long[] shape = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape(), a.shape()), b.shape());
+        INDArray c = condition.array();
+        INDArray mask = (c.dataType() == a.array().dataType() ? c.neq(0.0) : c.castTo(a.array().dataType()).neq(0.0));
+        INDArray m = expand(mask, shape);
+        INDArray ae = expand(a.array(), shape);
+        INDArray be = expand(b.array(), shape);
+        INDArray y = Nd4j.createUninitialized(ae.dataType(), shape);
+        Nd4j.exec(DynamicCustomOp.builder("select").addInputs(m, ae, be).addOutputs(y).build());
+        long[] sa = a.shape();
+        long[] sb = b.shape();
+        return result("where", y, g -> {
+            INDArray fm = m.castTo(g.dataType());
+            INDArray ga = a.requiresGrad() ? Ops.sumTo(g.mul(fm), sa) : null;
+            INDArray gb = b.requiresGrad() ? Ops.sumTo(g.mul(fm.rsubi(1.0)), sb) : null;
+            return grads(null, ga, gb);
+        }, condition, a, b);
+    }
+
+    private static INDArray expand(INDArray x, long[] shape) {
+        if (Arrays.equals(x.shape(), shape)) {
+            return Convolutions.dense(x);
+        }
+        long[] padded = new long[shape.length];
+        Arrays.fill(padded, 1);
+        long[] xs = x.shape();
+        System.arraycopy(xs, 0, padded, shape.length - xs.length, xs.length);
+        return Convolutions.dense(x).reshape('c', padded).broadcast(shape);
+    }
+}
