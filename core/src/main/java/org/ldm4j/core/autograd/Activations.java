@@ -73,7 +73,9 @@ public final class Activations {
             INDArray phi = xa.mul(xa).muli(-0.5);
             phi = Transforms.exp(phi, false).muli(xa).muli(INV_SQRT_2PI);
             INDArray cdf = erfOfScaled(xa).addi(1.0).muli(0.5);
-            return grads(cdf.addi(phi).muli(g));
+            cdf.addi(phi).muli(g);
+            Ops.free(phi);
+            return grads(cdf);
         }, x);
     }
 
@@ -87,7 +89,7 @@ public final class Activations {
         Shapes.checkFloating("relu", x);
         INDArray xa = x.array();
         return result("relu", Transforms.relu(xa, true),
-                g -> grads(xa.gt(0.0).castTo(xa.dataType()).muli(g)), x);
+                g -> grads(Ops.mask(xa.gt(0.0), xa.dataType()).muli(g)), x);
     }
 
     /** {@code x} where positive, {@code slope * x} elsewhere (the patch-GAN discriminator uses 0.2). */
@@ -96,7 +98,7 @@ public final class Activations {
         INDArray xa = x.array();
         return result("leakyRelu", Transforms.leakyRelu(xa, slope, true), g -> {
             // 1 where x > 0, slope elsewhere: slope + (1 - slope) [x > 0]
-            INDArray d = xa.gt(0.0).castTo(xa.dataType()).muli(1.0 - slope).addi(slope);
+            INDArray d = Ops.mask(xa.gt(0.0), xa.dataType()).muli(1.0 - slope).addi(slope);
             return grads(d.muli(g));
         }, x);
     }
@@ -115,7 +117,10 @@ public final class Activations {
     static INDArray softmaxBackward(INDArray y, INDArray g, int dim) {
         INDArray gy = g.mul(y);
         INDArray s = gy.sum(true, dim);
-        return gy.subi(y.mul(s));
+        INDArray ys = y.mul(s);
+        gy.subi(ys);
+        Ops.free(s, ys);
+        return gy;
     }
 
     /** Log-softmax along {@code dim}: {@code x - max - log(sum(exp(x - max)))}. */
@@ -125,12 +130,17 @@ public final class Activations {
         INDArray xa = x.array();
         INDArray m = xa.max(true, d);
         INDArray z = xa.sub(m);
-        INDArray lse = Transforms.log(Transforms.exp(z, true).sum(true, d), false);
+        INDArray e = Transforms.exp(z, true);
+        INDArray lse = Transforms.log(e.sum(true, d), false);
         INDArray y = z.subi(lse);
+        Ops.free(m, e, lse);
         return result("logSoftmax", y, g -> {
             // dx = g - softmax(x) * sum(g)
             INDArray s = g.sum(true, d);
-            return grads(g.sub(Transforms.exp(y, true).muli(s)));
+            INDArray p = Transforms.exp(y, true).muli(s);
+            INDArray dx = g.sub(p);
+            Ops.free(s, p);
+            return grads(dx);
         }, x);
     }
 }

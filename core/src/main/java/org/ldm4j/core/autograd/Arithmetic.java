@@ -4,6 +4,8 @@ import static org.ldm4j.core.autograd.Ops.grads;
 import static org.ldm4j.core.autograd.Ops.result;
 import static org.ldm4j.core.autograd.Ops.sumTo;
 
+import java.util.Arrays;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,50 +24,90 @@ public final class Arithmetic {
     private Arithmetic() {
     }
 
-    private static void checkBinary(String op, Tensor a, Tensor b) {
+    private static long[] checkBinary(String op, Tensor a, Tensor b) {
         Shapes.checkSameDType(op, a, b);
         Shapes.checkFloating(op, a);
-        Shapes.broadcast(op, a.shape(), b.shape());
+        return Shapes.broadcast(op, a.shape(), b.shape());
     }
 
+    private enum Kind { ADD, SUB, MUL, DIV }
+
+    /**
+     * {@code a op b} with numpy broadcasting. ND4J sizes the result after its first operand when that one has a
+     * single element ([1,1,1] * [2] fails), so the operand with the result's shape goes first, reversing the op
+     * where needed, and only when neither has it is one expanded.
+     */
+    private static INDArray broadcastOp(Kind k, INDArray a, INDArray b, long[] out) {
+        if (!Arrays.equals(a.shape(), out)) {
+            if (Arrays.equals(b.shape(), out)) {
+                switch (k) {
+                    case ADD: return b.add(a);
+                    case SUB: return b.rsub(a);
+                    case MUL: return b.mul(a);
+                    default: return b.rdiv(a);
+                }
+            }
+            INDArray ae = NdArrays.broadcastTo(a, out);
+            INDArray r = broadcastOp(k, ae, b, out);
+            Ops.free(ae);
+            return r;
+        }
+        switch (k) {
+            case ADD: return a.add(b);
+            case SUB: return a.sub(b);
+            case MUL: return a.mul(b);
+            default: return a.div(b);
+        }
+    }
+
+    /** {@code -r}, in place when {@code r} is a fresh reduction rather than {@code g} itself or a view of it. */
+    private static INDArray negated(INDArray r, INDArray g) {
+        return Ops.rootBuffer(r) == Ops.rootBuffer(g) ? r.neg() : r.negi();
+    }
+
+
     public static Tensor add(Tensor a, Tensor b) {
-        checkBinary("add", a, b);
+        long[] out = checkBinary("add", a, b);
         long[] sa = a.shape();
         long[] sb = b.shape();
-        return result("add", a.array().add(b.array()),
+        return result("add", broadcastOp(Kind.ADD, a.array(), b.array(), out),
                 g -> grads(a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g, sb) : null), a, b);
     }
 
     public static Tensor sub(Tensor a, Tensor b) {
-        checkBinary("sub", a, b);
+        long[] out = checkBinary("sub", a, b);
         long[] sa = a.shape();
         long[] sb = b.shape();
-        return result("sub", a.array().sub(b.array()),
-                g -> grads(a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? sumTo(g, sb).neg() : null), a, b);
+        return result("sub", broadcastOp(Kind.SUB, a.array(), b.array(), out),
+                g -> grads(a.requiresGrad() ? sumTo(g, sa) : null, b.requiresGrad() ? negated(sumTo(g, sb), g) : null), a, b);
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
-        checkBinary("mul", a, b);
+        long[] out = checkBinary("mul", a, b);
         long[] sa = a.shape();
         long[] sb = b.shape();
-        return result("mul", a.array().mul(b.array()), g -> grads(
-                a.requiresGrad() ? sumTo(g.mul(b.array()), sa) : null,
-                b.requiresGrad() ? sumTo(g.mul(a.array()), sb) : null), a, b);
+        return result("mul", broadcastOp(Kind.MUL, a.array(), b.array(), out), g -> grads(
+                a.requiresGrad() ? Ops.sumToFreeing(broadcastOp(Kind.MUL, g, b.array(), out), sa) : null,
+                b.requiresGrad() ? Ops.sumToFreeing(broadcastOp(Kind.MUL, g, a.array(), out), sb) : null), a, b);
     }
 
     public static Tensor div(Tensor a, Tensor b) {
-        checkBinary("div", a, b);
+        long[] out = checkBinary("div", a, b);
         long[] sa = a.shape();
         long[] sb = b.shape();
-        return result("div", a.array().div(b.array()), g -> {
-            INDArray ga = g.div(b.array());
+        return result("div", broadcastOp(Kind.DIV, a.array(), b.array(), out), g -> {
+            INDArray ga = broadcastOp(Kind.DIV, g, b.array(), out);
             INDArray gb = null;
             if (b.requiresGrad()) {
                 // d(a/b)/db = -a / b^2 = -(g/b) * a / b
-                INDArray t = ga.mul(a.array());
-                gb = sumTo(t.divi(b.array()).negi(), sb);
+                INDArray t = broadcastOp(Kind.MUL, ga, a.array(), out);
+                gb = Ops.sumToFreeing(t.divi(b.array()).negi(), sb);
             }
-            return grads(a.requiresGrad() ? sumTo(ga, sa) : null, gb);
+            if (!a.requiresGrad()) {
+                Ops.free(ga);
+                return grads(null, gb);
+            }
+            return grads(Ops.sumToFreeing(ga, sa), gb);
         }, a, b);
     }
 
@@ -152,8 +194,10 @@ public final class Arithmetic {
         INDArray xa = x.array();
         INDArray y = Transforms.max(Transforms.min(xa, max, true), min, false);
         return result("clamp", y, g -> {
-            INDArray inside = xa.gte(min).castTo(xa.dataType()).muli(xa.lte(max).castTo(xa.dataType()));
-            return grads(inside.muli(g));
+            INDArray below = Ops.mask(xa.lte(max), xa.dataType());
+            INDArray inside = Ops.mask(xa.gte(min), xa.dataType()).muli(below).muli(g);
+            Ops.free(below);
+            return grads(inside);
         }, x);
     }
 }

@@ -1,9 +1,11 @@
 package org.ldm4j.core.autograd;
 
+import static org.ldm4j.core.autograd.Ops.free;
 import static org.ldm4j.core.autograd.Ops.grads;
 import static org.ldm4j.core.autograd.Ops.result;
 
 import java.util.Arrays;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -80,9 +82,12 @@ public final class Attention {
         long tk = ks[r - 2];
         long d = qs[r - 1];
         long dv = vs[r - 1];
-        INDArray q3 = Convolutions.dense(q.array()).reshape('c', b, tq, d);
-        INDArray k3 = Convolutions.dense(k.array()).reshape('c', b, tk, d);
-        INDArray v3 = Convolutions.dense(v.array()).reshape('c', b, tk, dv);
+        INDArray q0 = NdArrays.dense(q.array());
+        INDArray k0 = NdArrays.dense(k.array());
+        INDArray v0 = NdArrays.dense(v.array());
+        INDArray q3 = q0.reshape('c', b, tq, d);
+        INDArray k3 = k0.reshape('c', b, tk, d);
+        INDArray v3 = v0.reshape('c', b, tk, dv);
         INDArray m3 = mask == null ? null : maskArray(mask, lead, b, tq, tk, q.array());
         int elem = q.array().dataType().width();
         long rows = Math.max(1, Math.min(tq, chunkBytes / Math.max(1, b * tk * elem)));
@@ -99,25 +104,29 @@ public final class Attention {
                 INDArray mx = p.max(true, 2);
                 INDArray e = Transforms.exp(p.subi(mx), false);
                 INDArray s = e.sum(true, 2);
-                lse.get(rowsOf(i0, i1)).assign(Transforms.log(s, true).addi(mx));
-                p = e.divi(s);
-                mx.close();
-                s.close();
+                INDArray logS = Transforms.log(s, true);
+                lse.get(rowsOf(i0, i1)).assign(logS.addi(mx));
+                e.divi(s);
+                free(mx, s, logS);
             } else {
                 Nd4j.exec(new SoftMax(p, p, 2));
                 probs = p;
             }
             INDArray o = LinearAlgebra.mm(p, v3, false, false);
-            out.get(rowsOf(i0, i1)).assign(o);
-            o.close();
             if (chunked) {
-                p.close();
+                out.get(rowsOf(i0, i1)).assign(o);
+                free(o, p);
+            } else {
+                free(out);
+                out = o;
             }
         }
         INDArray saved = probs;
+        INDArray mask3 = m3;
         INDArray outOwned = Ops.owned(out, outShape);
         return result("attention", outOwned, g -> {
-            INDArray g3 = Convolutions.dense(g).reshape('c', b, tq, dv);
+            INDArray gd = NdArrays.dense(g);
+            INDArray g3 = gd.reshape('c', b, tq, dv);
             INDArray o3 = outOwned.reshape('c', b, tq, dv);
             INDArray gq = q.requiresGrad() ? Nd4j.createUninitialized(q3.dataType(), b, tq, d) : null;
             INDArray gk = k.requiresGrad() ? Nd4j.zeros(q3.dataType(), b, tk, d) : null;
@@ -128,39 +137,55 @@ public final class Attention {
                 if (saved != null) {
                     p = saved;
                 } else {
-                    p = scores(q3, k3, m3, i0, i1, scale);
+                    p = scores(q3, k3, mask3, i0, i1, scale);
                     Transforms.exp(p.subi(lse.get(rowsOf(i0, i1))), false);
                 }
                 INDArray gc = chunked ? g3.get(rowsOf(i0, i1)).dup('c') : g3;
                 if (gv != null) {
-                    gv.addi(LinearAlgebra.mm(p, gc, true, false));                 // dV += P^T dO
+                    INDArray dv1 = LinearAlgebra.mm(p, gc, true, false);           // dV += P^T dO
+                    gv.addi(dv1);
+                    free(dv1);
                 }
                 INDArray dp = LinearAlgebra.mm(gc, v3, false, true);               // dP = dO V^T
                 INDArray oc = chunked ? o3.get(rowsOf(i0, i1)) : o3;
-                INDArray rowDot = gc.mul(oc).sum(true, 2);                         // sum_j dP_ij P_ij = dO . O
+                INDArray go = gc.mul(oc);
+                INDArray rowDot = go.sum(true, 2);                                 // sum_j dP_ij P_ij = dO . O
                 INDArray ds = dp.subi(rowDot).muli(p).muli(scale);                 // dS = P (dP - rowDot) * scale
                 if (gq != null) {
-                    gq.get(rowsOf(i0, i1)).assign(LinearAlgebra.mm(ds, k3, false, false));
+                    INDArray dq = LinearAlgebra.mm(ds, k3, false, false);
+                    if (chunked) {
+                        gq.get(rowsOf(i0, i1)).assign(dq);
+                        free(dq);
+                    } else {
+                        free(gq);
+                        gq = dq;
+                    }
                 }
                 if (gk != null) {
                     INDArray qc = chunked ? q3.get(rowsOf(i0, i1)).dup('c') : q3;
-                    gk.addi(LinearAlgebra.mm(ds, qc, true, false));
+                    INDArray dk = LinearAlgebra.mm(ds, qc, true, false);
+                    gk.addi(dk);
+                    free(dk);
+                    if (chunked) {
+                        free(qc);
+                    }
                 }
-                ds.close();
-                rowDot.close();
+                free(ds, go, rowDot);
+                if (chunked) {
+                    free(gc);
+                }
                 if (saved == null) {
-                    p.close();
+                    free(p);
                 }
             }
+            NdArrays.freeIfCopy(gd, g);
             return grads(gq == null ? null : Ops.owned(gq, qs), gk == null ? null : Ops.owned(gk, ks),
                     gv == null ? null : Ops.owned(gv, vs));
         }, () -> {
-            if (saved != null) {
-                saved.close();
-            }
-            if (lse != null) {
-                lse.close();
-            }
+            free(saved, lse, mask3);
+            NdArrays.freeIfCopy(q0, q.array());
+            NdArrays.freeIfCopy(k0, k.array());
+            NdArrays.freeIfCopy(v0, v.array());
         }, q, k, v);
     }
 
@@ -180,6 +205,9 @@ public final class Attention {
         boolean all = i0 == 0 && i1 == q3.size(1);
         INDArray qc = all ? q3 : q3.get(rowsOf(i0, i1)).dup('c');
         INDArray s = LinearAlgebra.mm(qc, k3, false, true).muli(scale);
+        if (!all) {
+            free(qc);
+        }
         if (m3 != null) {
             s.addi(m3.size(0) == 1 ? m3.get(NDArrayIndex.point(0), NDArrayIndex.interval(i0, i1), NDArrayIndex.all())
                     : m3.get(rowsOf(i0, i1)));
@@ -201,9 +229,13 @@ public final class Attention {
         long[] ms = mask.shape();
         boolean shared = ms.length <= 2 || Shapes.numel(Arrays.copyOf(ms, ms.length - 2)) == 1;
         if (shared) {
-            return Convolutions.dense(mask.array()).reshape('c', ms.length >= 2 ? ms[ms.length - 2] : 1,
-                    ms[ms.length - 1]).broadcast(tq, tk).reshape('c', 1, tq, tk);
+            INDArray src = mask.array();
+            INDArray md = NdArrays.dense(src);
+            INDArray m2 = NdArrays.broadcastTo(md.reshape('c', ms.length >= 2 ? ms[ms.length - 2] : 1,
+                    ms[ms.length - 1]), new long[] {tq, tk});
+            NdArrays.freeIfCopy(md, src);
+            return Ops.owned(m2, new long[] {1, tq, tk});
         }
-        return mask.array().broadcast(full).reshape('c', b, tq, tk);
+        return Ops.owned(NdArrays.broadcastTo(mask.array(), full), new long[] {b, tq, tk});
     }
 }

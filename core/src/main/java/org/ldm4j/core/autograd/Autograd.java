@@ -264,6 +264,9 @@ public final class Autograd {
                 return;
             }
             DataBuffer b = Ops.rootBuffer(a);
+            if (b == null) {
+                return;
+            }
             int[] c = refs.get(b);
             if ((c == null || c[0] <= 0) && b != protectedBuffer && !b.wasClosed() && b.closeable()) {
                 refs.remove(b);

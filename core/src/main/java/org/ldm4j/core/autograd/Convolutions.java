@@ -3,6 +3,7 @@ package org.ldm4j.core.autograd;
 import static org.ldm4j.core.autograd.Ops.grads;
 import static org.ldm4j.core.autograd.Ops.result;
 
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -51,8 +52,10 @@ public final class Convolutions {
                     + Shapes.str(xs) + " with padding (" + padH + ", " + padW + ")");
         }
         int[] args = {(int) ws[2], (int) ws[3], strideH, strideW, padH, padW, 1, 1, 0, 0, 1};
-        INDArray xa = dense(x.array());
-        INDArray wa = dense(weight.array());
+        INDArray x0 = x.array();
+        INDArray w0 = weight.array();
+        INDArray xa = NdArrays.dense(x0);
+        INDArray wa = NdArrays.dense(w0);
         INDArray ba = bias == null ? null : bias.array();
         INDArray y = Nd4j.createUninitialized(xa.dataType(), xs[0], ws[0], oh, ow);
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d");
@@ -63,20 +66,23 @@ public final class Convolutions {
             INDArray gw = Nd4j.createUninitialized(wa.dataType(), ws);
             INDArray gb = ba == null ? null : Nd4j.createUninitialized(ba.dataType(), ba.shape());
             DynamicCustomOp.DynamicCustomOpsBuilder bp = DynamicCustomOp.builder("conv2d_bp");
-            INDArray gd = dense(g);
+            INDArray gd = NdArrays.dense(g);
             bp = ba == null ? bp.addInputs(xa, wa, gd).addOutputs(gi, gw) : bp.addInputs(xa, wa, ba, gd).addOutputs(gi, gw, gb);
             Nd4j.exec(bp.addIntegerArguments(args).build());
+            NdArrays.freeIfCopy(gd, g);
             if (!x.requiresGrad()) {
-                gi.close();
+                Ops.free(gi);
                 gi = null;
             }
-            return grads(gi, weight.requiresGrad() ? gw : null, gb);
+            if (!weight.requiresGrad()) {
+                Ops.free(gw);
+                gw = null;
+            }
+            return grads(gi, gw, gb);
+        }, () -> {
+            NdArrays.freeIfCopy(xa, x0);
+            NdArrays.freeIfCopy(wa, w0);
         }, x, weight, bias);
-    }
-
-    /** Row-major memory, as the kernels expect (a copy only when needed). */
-    static INDArray dense(INDArray a) {
-        return Ops.isRowMajor(a) ? a : a.dup('c');
     }
 
     /**
@@ -102,9 +108,16 @@ public final class Convolutions {
         }
         long[] s = x.shape();
         long[] big = {s[0], s[1], s[2], factor, s[3], factor};
-        INDArray y6 = x.array().reshape('c', s[0], s[1], s[2], 1, s[3], 1).broadcast(big);
+        INDArray xd = NdArrays.dense(x.array());
+        INDArray y6 = NdArrays.broadcastTo(xd.reshape('c', s[0], s[1], s[2], 1, s[3], 1), big);
+        NdArrays.freeIfCopy(xd, x.array());
         INDArray y = Ops.owned(y6, new long[] {s[0], s[1], s[2] * factor, s[3] * factor});
-        return result("upsampleNearest", y, g -> grads(Ops.owned(dense(g).reshape('c', big).sum(3, 5), s)), x);
+        return result("upsampleNearest", y, g -> {
+            INDArray gd = NdArrays.dense(g);
+            INDArray gx = gd.reshape('c', big).sum(3, 5);          // each input pixel collects its f x f copies
+            NdArrays.freeIfCopy(gd, g);
+            return grads(Ops.owned(gx, s));
+        }, x);
     }
 
     /** Average pooling with PyTorch's defaults (padding counted in the average: count_include_pad). */
@@ -132,14 +145,17 @@ public final class Convolutions {
         }
         // kH, kW, sH, sW, pH, pW, dH, dW, sameMode, extraParam0 (avg: 1 = divide by the full kernel), isNHWC
         int[] args = {k, k, s, s, p, p, 1, 1, 0, extra, 0};
-        INDArray xa = dense(x.array());
+        INDArray x0 = x.array();
+        INDArray xa = NdArrays.dense(x0);
         INDArray y = Nd4j.createUninitialized(xa.dataType(), xs[0], xs[1], oh, ow);
         Nd4j.exec(DynamicCustomOp.builder(op).addInputs(xa).addOutputs(y).addIntegerArguments(args).build());
         return result(op, y, g -> {
             INDArray gi = Nd4j.createUninitialized(xa.dataType(), xs);
-            Nd4j.exec(DynamicCustomOp.builder(op + "_bp").addInputs(xa, dense(g)).addOutputs(gi)
+            INDArray gd = NdArrays.dense(g);
+            Nd4j.exec(DynamicCustomOp.builder(op + "_bp").addInputs(xa, gd).addOutputs(gi)
                     .addIntegerArguments(args).build());
+            NdArrays.freeIfCopy(gd, g);
             return grads(gi);
-        }, x);
+        }, () -> NdArrays.freeIfCopy(xa, x0), x);
     }
 }

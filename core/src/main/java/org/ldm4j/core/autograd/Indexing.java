@@ -5,6 +5,7 @@ import static org.ldm4j.core.autograd.Ops.result;
 
 import java.util.Arrays;
 import org.ldm4j.core.tensor.DType;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,16 +42,22 @@ public final class Indexing {
         long[] outShape = Arrays.copyOf(indices.shape(), indices.rank() + 1);
         outShape[outShape.length - 1] = d;
         INDArray idxArray = Nd4j.createFromArray(idx);
-        INDArray t = Convolutions.dense(table.array());
+        INDArray t0 = table.array();
+        INDArray t = NdArrays.dense(t0);
         INDArray rows = Nd4j.createUninitialized(t.dataType(), idx.length, d);
         Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(t, idxArray).addOutputs(rows)
                 .addIntegerArguments(0).build());
         return result("embedding", Ops.owned(rows, outShape), g -> {
             INDArray gt = Nd4j.zeros(t.dataType(), v, d);
-            INDArray upd = Convolutions.dense(g).reshape('c', idx.length, d);
+            INDArray gd = NdArrays.dense(g);
+            INDArray upd = gd.reshape('c', idx.length, d);
             Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(gt, idxArray, upd).addOutputs(gt).build());
+            NdArrays.freeIfCopy(gd, g);
             return grads(gt, null);
-        }, () -> idxArray.close(), table, indices);
+        }, () -> {
+            Ops.free(idxArray);
+            NdArrays.freeIfCopy(t, t0);
+        }, table, indices);
     }
 
     /**
@@ -61,30 +68,35 @@ public final class Indexing {
         Shapes.checkSameDType("where", a, b);
         long[] shape = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape(), a.shape()), b.shape());
         INDArray c = condition.array();
-        INDArray mask = (c.dataType() == a.array().dataType() ? c.neq(0.0) : c.castTo(a.array().dataType()).neq(0.0));
-        INDArray m = expand(mask, shape);
-        INDArray ae = expand(a.array(), shape);
-        INDArray be = expand(b.array(), shape);
+        INDArray aa = a.array();
+        INDArray ba = b.array();
+        INDArray cc = c.dataType() == aa.dataType() ? c : c.castTo(aa.dataType());
+        INDArray ce = expand(cc, shape);
+        INDArray m = ce.neq(0.0);                                  // BOOL [shape]
+        NdArrays.freeIfCopy(ce, cc);
+        NdArrays.freeIfCopy(cc, c);
+        INDArray ae = expand(aa, shape);
+        INDArray be = expand(ba, shape);
         INDArray y = Nd4j.createUninitialized(ae.dataType(), shape);
         Nd4j.exec(DynamicCustomOp.builder("select").addInputs(m, ae, be).addOutputs(y).build());
+        NdArrays.freeIfCopy(ae, aa);
+        NdArrays.freeIfCopy(be, ba);
         long[] sa = a.shape();
         long[] sb = b.shape();
         return result("where", y, g -> {
             INDArray fm = m.castTo(g.dataType());
-            INDArray ga = a.requiresGrad() ? Ops.sumTo(g.mul(fm), sa) : null;
-            INDArray gb = b.requiresGrad() ? Ops.sumTo(g.mul(fm.rsubi(1.0)), sb) : null;
+            INDArray ga = a.requiresGrad() ? Ops.sumToFreeing(g.mul(fm), sa) : null;
+            INDArray gb = b.requiresGrad() ? Ops.sumToFreeing(g.mul(fm.rsubi(1.0)), sb) : null;
+            Ops.free(fm);
             return grads(null, ga, gb);
-        }, condition, a, b);
+        }, () -> Ops.free(m), condition, a, b);
     }
 
+    /** {@code x} broadcast to {@code shape}: {@code x} itself when it already is that and dense, else a copy. */
     private static INDArray expand(INDArray x, long[] shape) {
         if (Arrays.equals(x.shape(), shape)) {
-            return Convolutions.dense(x);
+            return NdArrays.dense(x);
         }
-        long[] padded = new long[shape.length];
-        Arrays.fill(padded, 1);
-        long[] xs = x.shape();
-        System.arraycopy(xs, 0, padded, shape.length - xs.length, xs.length);
-        return Convolutions.dense(x).reshape('c', padded).broadcast(shape);
+        return NdArrays.broadcastTo(x, shape);
     }
 }

@@ -4,6 +4,7 @@ import static org.ldm4j.core.autograd.Ops.grads;
 import static org.ldm4j.core.autograd.Ops.result;
 
 import java.util.Arrays;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -88,7 +89,9 @@ public final class LinearAlgebra {
         long rows = x.numel() / in;
         long[] ys = xs.clone();
         ys[ys.length - 1] = out;
-        INDArray x2 = x.array().reshape('c', rows, in);
+        INDArray x0 = x.array();
+        INDArray xd = NdArrays.dense(x0);
+        INDArray x2 = xd.reshape('c', rows, in);
         INDArray w = weight.array();
         INDArray y2 = mm(x2, w, false, true);                     // [rows, out]
         if (bias != null) {
@@ -96,11 +99,13 @@ public final class LinearAlgebra {
         }
         INDArray y = Ops.owned(y2, ys);                           // [..., out]
         return result("linear", y, g -> {
-            INDArray g2 = g.reshape('c', rows, out);
+            INDArray gd = NdArrays.dense(g);
+            INDArray g2 = gd.reshape('c', rows, out);
             INDArray gx = x.requiresGrad() ? mm(g2, w, false, false).reshape('c', xs) : null;
             INDArray gw = weight.requiresGrad() ? mm(g2, x2, true, false) : null;
             INDArray gb = bias != null && bias.requiresGrad() ? g2.sum(0) : null;
+            NdArrays.freeIfCopy(gd, g);
             return grads(gx, gw, gb);
-        }, x, weight, bias);
+        }, () -> NdArrays.freeIfCopy(xd, x0), x, weight, bias);
     }
 }

@@ -73,8 +73,9 @@ public final class Losses {
         INDArray x = logits.array();
         INDArray t = targets.array();
         INDArray softplus = Transforms.log(Transforms.exp(Transforms.abs(x, true).negi(), false).addi(1.0), false);
-        INDArray loss = Transforms.relu(x, true).subi(x.mul(t)).addi(softplus);
-        softplus.close();
+        INDArray xt = x.mul(t);
+        INDArray loss = Transforms.relu(x, true).subi(xt).addi(softplus);
+        Ops.free(softplus, xt);
         Tensor perElement = result("bceWithLogits", loss, g -> {
             INDArray gx = null;
             if (logits.requiresGrad()) {

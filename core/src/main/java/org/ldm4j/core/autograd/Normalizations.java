@@ -1,8 +1,10 @@
 package org.ldm4j.core.autograd;
 
+import static org.ldm4j.core.autograd.Ops.free;
 import static org.ldm4j.core.autograd.Ops.grads;
 import static org.ldm4j.core.autograd.Ops.result;
 
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +13,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * GroupNorm, LayerNorm and BatchNorm as fused ops: one node each, statistics from the biased variance, an
  * explicit epsilon (ND4J's own layer_norm has none), and the backward pass in closed form. Only the
- * per-group mean and inverse standard deviation are saved; the normalised input is recomputed in backward.
+ * per-row mean and inverse standard deviation are saved; the normalised input is recomputed in backward.
  *
  * <pre>{@code
  * Tensor h = Normalizations.groupNorm(x, 32, gamma, beta, 1e-6);   // the VAE's Normalize()
@@ -21,12 +23,12 @@ public final class Normalizations {
     private Normalizations() {
     }
 
-    /** Statistics of the rows of a [R, M] view: mean and 1/sqrt(var + eps), each [R, 1]. */
+    /** Statistics of the rows of a [R, M] array: mean and 1/sqrt(var + eps), each [R, 1]. */
     private static INDArray[] rowStats(INDArray rows, double eps) {
         INDArray mean = rows.mean(true, 1);
         INDArray centred = rows.subColumnVector(mean);
-        INDArray var = centred.mul(centred).mean(true, 1);
-        centred.close();
+        INDArray var = centred.muli(centred).mean(true, 1);
+        free(centred);
         INDArray rstd = Transforms.pow(var.addi(eps), -0.5, false);
         return new INDArray[] {mean, rstd};
     }
@@ -37,16 +39,28 @@ public final class Normalizations {
     }
 
     /**
-     * Backward of row normalisation: given dxhat [R, M], {@code dx = rstd (dxhat - mean(dxhat) - xhat
-     * mean(dxhat xhat))}, in place of dxhat.
+     * Backward of row normalisation, in place of dxhat [R, M]:
+     * {@code dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat))}.
      */
     private static INDArray rowBackward(INDArray dxhat, INDArray xhat, INDArray rstd) {
         INDArray m1 = dxhat.mean(true, 1);
-        INDArray m2 = dxhat.mul(xhat).mean(true, 1);
+        INDArray prod = dxhat.mul(xhat);
+        INDArray m2 = prod.mean(true, 1);
         INDArray t = xhat.mulColumnVector(m2);
-        dxhat.subiColumnVector(m1).subi(t);
-        t.close();
-        return dxhat.muliColumnVector(rstd);
+        dxhat.subiColumnVector(m1).subi(t).muliColumnVector(rstd);
+        free(m1, prod, m2, t);
+        return dxhat;
+    }
+
+    private static void checkParams(String op, Tensor x, long c, Tensor... params) {
+        Shapes.checkFloating(op, x);
+        String[] names = {"weight", "bias", "runningMean", "runningVar"};
+        for (int i = 0; i < params.length; i++) {
+            if (params[i] != null) {
+                Shapes.checkShape(names[i], params[i], c);
+                Shapes.checkSameDType(op, x, params[i]);
+            }
+        }
     }
 
     /**
@@ -54,7 +68,6 @@ public final class Normalizations {
      * The reference uses eps 1e-5 in the U-Net's GroupNorm32 and 1e-6 in the VAE and the SpatialTransformer.
      */
     public static Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
-        Shapes.checkFloating("groupNorm", x);
         if (x.rank() < 2) {
             throw new IllegalArgumentException("x: expected [N, C, ...], got " + Shapes.str(x.shape()));
         }
@@ -65,41 +78,48 @@ public final class Normalizations {
             throw new IllegalArgumentException("groups: expected a divisor of the " + c + " channels of "
                     + Shapes.str(xs) + ", got " + groups);
         }
-        checkAffine(weight, bias, c);
+        checkParams("groupNorm", x, c, weight, bias);
         long spatial = x.numel() / (n * c);
         long rowsCount = n * groups;
         long m = x.numel() / rowsCount;
-        INDArray xr = Convolutions.dense(x.array()).reshape('c', rowsCount, m);
+        INDArray x0 = x.array();
+        INDArray xd = NdArrays.dense(x0);
+        INDArray xr = xd.reshape('c', rowsCount, m);
         INDArray[] st = rowStats(xr, eps);
         INDArray xhat = normalise(xr, st[0], st[1]);              // [N*G, M]
-        INDArray y = affine(xhat, n, c, spatial, weight, bias);    // [N, C, S] in xhat's memory
-        INDArray out = Ops.owned(y, xs);
+        INDArray out = Ops.owned(affine(xhat, n, c, spatial, weight, bias), xs);
         return result("groupNorm", out, g -> {
-            INDArray xh = normalise(xr, st[0], st[1]).reshape('c', n, c, spatial);
-            INDArray g3 = Convolutions.dense(g).reshape('c', n, c, spatial);
+            INDArray xhRows = normalise(xr, st[0], st[1]);
+            INDArray xh = xhRows.reshape('c', n, c, spatial);
+            INDArray gd = NdArrays.dense(g);
+            INDArray g3 = gd.reshape('c', n, c, spatial);
             INDArray[] affineGrads = affineGrads(g3, xh, weight, bias);
             INDArray gx = null;
             if (x.requiresGrad()) {
                 INDArray dxhat = weight == null ? g3.dup('c') : g3.mul(weight.array().reshape(1, c, 1));
-                gx = rowBackward(dxhat.reshape('c', rowsCount, m), xh.reshape('c', rowsCount, m), st[1]);
-                gx = Ops.owned(gx, xs);
+                gx = Ops.owned(rowBackward(dxhat.reshape('c', rowsCount, m), xhRows, st[1]), xs);
             }
-            xh.close();
+            free(xhRows);
+            NdArrays.freeIfCopy(gd, g);
             return grads(gx, affineGrads[0], affineGrads[1]);
         }, () -> {
-            st[0].close();
-            st[1].close();
+            free(st);
+            NdArrays.freeIfCopy(xd, x0);
         }, x, weight, bias);
     }
 
     /** LayerNorm over the last axis of x [..., D]; weight and bias [D] or null. PyTorch's default eps is 1e-5. */
     public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
-        Shapes.checkFloating("layerNorm", x);
+        if (x.rank() < 1) {
+            throw new IllegalArgumentException("x: expected at least one dimension, got a scalar");
+        }
         long[] xs = x.shape();
         long d = xs[xs.length - 1];
-        checkAffine(weight, bias, d);
+        checkParams("layerNorm", x, d, weight, bias);
         long rowsCount = x.numel() / d;
-        INDArray xr = Convolutions.dense(x.array()).reshape('c', rowsCount, d);
+        INDArray x0 = x.array();
+        INDArray xd = NdArrays.dense(x0);
+        INDArray xr = xd.reshape('c', rowsCount, d);
         INDArray[] st = rowStats(xr, eps);
         INDArray y = normalise(xr, st[0], st[1]);
         if (weight != null) {
@@ -111,19 +131,26 @@ public final class Normalizations {
         INDArray out = Ops.owned(y, xs);
         return result("layerNorm", out, g -> {
             INDArray xh = normalise(xr, st[0], st[1]);
-            INDArray g2 = Convolutions.dense(g).reshape('c', rowsCount, d);
-            INDArray gw = weight != null && weight.requiresGrad() ? g2.mul(xh).sum(0) : null;
+            INDArray gd = NdArrays.dense(g);
+            INDArray g2 = gd.reshape('c', rowsCount, d);
+            INDArray gw = null;
+            if (weight != null && weight.requiresGrad()) {
+                INDArray prod = g2.mul(xh);
+                gw = prod.sum(0);
+                free(prod);
+            }
             INDArray gb = bias != null && bias.requiresGrad() ? g2.sum(0) : null;
             INDArray gx = null;
             if (x.requiresGrad()) {
                 INDArray dxhat = weight == null ? g2.dup('c') : g2.mulRowVector(weight.array().reshape(1, d));
                 gx = Ops.owned(rowBackward(dxhat, xh, st[1]), xs);
             }
-            xh.close();
+            free(xh);
+            NdArrays.freeIfCopy(gd, g);
             return grads(gx, gw, gb);
         }, () -> {
-            st[0].close();
-            st[1].close();
+            free(st);
+            NdArrays.freeIfCopy(xd, x0);
         }, x, weight, bias);
     }
 
@@ -134,77 +161,88 @@ public final class Normalizations {
      */
     public static Tensor batchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                                    boolean training, double momentum, double eps) {
-        Shapes.checkFloating("batchNorm", x);
+        if (x.rank() < 2) {
+            throw new IllegalArgumentException("x: expected [N, C, ...], got " + Shapes.str(x.shape()));
+        }
         long[] xs = x.shape();
         long n = xs[0];
         long c = xs[1];
-        checkAffine(weight, bias, c);
-        Shapes.checkShape("runningMean", runningMean, c);
-        Shapes.checkShape("runningVar", runningVar, c);
+        checkParams("batchNorm", x, c, weight, bias, runningMean, runningVar);
         long spatial = x.numel() / (n * c);
-        // channels as rows: [C, N*S]
-        INDArray xc = Convolutions.dense(x.array()).reshape('c', n, c, spatial).permute(1, 0, 2).dup('c')
-                .reshape('c', c, n * spatial);
+        long count = n * spatial;
+        INDArray xc = channelsAsRows(x.array(), n, c, spatial);    // [C, N*S]
         INDArray mean;
         INDArray rstd;
         if (training) {
-            if (n * spatial < 2) {
+            if (count < 2) {
                 throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got "
                         + Shapes.str(xs));
             }
             INDArray[] st = rowStats(xc, eps);
             mean = st[0];
             rstd = st[1];
-            long count = n * spatial;
             INDArray var = Transforms.pow(rstd, -2, true).subi(eps).muli((double) count / (count - 1));
-            runningMean.array().muli(1 - momentum).addi(mean.reshape(c).mul(momentum));
-            runningVar.array().muli(1 - momentum).addi(var.reshape(c).muli(momentum));
-            var.close();
+            INDArray meanStep = mean.reshape(c).mul(momentum);
+            INDArray varStep = var.reshape(c).muli(momentum);
+            runningMean.array().muli(1 - momentum).addi(meanStep);
+            runningVar.array().muli(1 - momentum).addi(varStep);
+            free(var, meanStep);
         } else {
             mean = runningMean.array().reshape(c, 1).dup();
-            rstd = Transforms.pow(runningVar.array().reshape(c, 1).add(eps), -0.5, false);
+            INDArray v = runningVar.array().reshape(c, 1).add(eps);
+            rstd = Transforms.pow(v, -0.5, false);
         }
-        INDArray xhat = normalise(xc, mean, rstd);                  // [C, N*S]
-        xc.close();
-        INDArray xhat3 = xhat.reshape('c', c, n, spatial).permute(1, 0, 2).dup('c');   // [N, C, S]
-        xhat.close();
-        INDArray y = affine(xhat3, n, c, spatial, weight, bias);
-        INDArray out = Ops.owned(y, xs);
+        INDArray xhat = normalise(xc, mean, rstd);                    // [C, N*S]
+        free(xc);
+        INDArray xhat3 = rowsAsChannels(xhat, n, c, spatial);        // [N, C, S]
+        free(xhat);
+        INDArray out = Ops.owned(affine(xhat3, n, c, spatial, weight, bias), xs);
         return result("batchNorm", out, g -> {
-            INDArray xa = Convolutions.dense(x.array()).reshape('c', n, c, spatial);
-            INDArray xh = xa.sub(mean.reshape(1, c, 1)).muli(rstd.reshape(1, c, 1));   // [N, C, S]
-            INDArray g3 = Convolutions.dense(g).reshape('c', n, c, spatial);
+            INDArray x0 = x.array();
+            INDArray xd = NdArrays.dense(x0);
+            INDArray xh = xd.reshape('c', n, c, spatial).sub(mean.reshape(1, c, 1)).muli(rstd.reshape(1, c, 1));
+            NdArrays.freeIfCopy(xd, x0);
+            INDArray gd = NdArrays.dense(g);
+            INDArray g3 = gd.reshape('c', n, c, spatial);
             INDArray[] affineGrads = affineGrads(g3, xh, weight, bias);
             INDArray gx = null;
             if (x.requiresGrad()) {
                 INDArray dxhat = weight == null ? g3.dup('c') : g3.mul(weight.array().reshape(1, c, 1));
                 if (training) {
-                    INDArray rows = rowBackward(dxhat.permute(1, 0, 2).dup('c').reshape('c', c, n * spatial),
-                            xh.permute(1, 0, 2).dup('c').reshape('c', c, n * spatial), rstd);
-                    gx = rows.reshape('c', c, n, spatial).permute(1, 0, 2).dup('c');
+                    INDArray dRows = channelsAsRows(dxhat, n, c, spatial);
+                    INDArray xRows = channelsAsRows(xh, n, c, spatial);
+                    gx = rowsAsChannels(rowBackward(dRows, xRows, rstd), n, c, spatial);
+                    free(dxhat, dRows, xRows);
                 } else {
                     gx = dxhat.muli(rstd.reshape(1, c, 1));
                 }
                 gx = Ops.owned(gx, xs);
             }
-            xh.close();
+            free(xh);
+            NdArrays.freeIfCopy(gd, g);
             return grads(gx, affineGrads[0], affineGrads[1]);
-        }, () -> {
-            mean.close();
-            rstd.close();
-        }, x, weight, bias);
+        }, () -> free(mean, rstd), x, weight, bias);
     }
 
-    private static void checkAffine(Tensor weight, Tensor bias, long c) {
-        if (weight != null) {
-            Shapes.checkShape("weight", weight, c);
-        }
-        if (bias != null) {
-            Shapes.checkShape("bias", bias, c);
-        }
+    /** [N, C, S] (any layout) to a fresh row-major [C, N*S]. */
+    private static INDArray channelsAsRows(INDArray a, long n, long c, long spatial) {
+        INDArray d = NdArrays.dense(a);
+        INDArray rows = d.reshape('c', n, c, spatial).permute(1, 0, 2).dup('c');
+        NdArrays.freeIfCopy(d, a);
+        return Ops.owned(rows, new long[] {c, n * spatial});
     }
 
-    /** xhat (row-major, N*C*S elements) viewed as [N, C, S] times weight[c] plus bias[c], in place; returns the [N, C, S] view. */
+    /** A row-major [C, N*S] to a fresh row-major [N, C, S]. */
+    private static INDArray rowsAsChannels(INDArray rows, long n, long c, long spatial) {
+        INDArray r = rows.reshape('c', c, n, spatial);
+        INDArray out = r.permute(1, 0, 2).dup('c');
+        if (Ops.rootBuffer(r) != Ops.rootBuffer(rows)) {
+            free(r);
+        }
+        return out;
+    }
+
+    /** xhat (row-major, N*C*S elements) viewed as [N, C, S] times weight[c] plus bias[c], in place. */
     private static INDArray affine(INDArray xhat, long n, long c, long spatial, Tensor weight, Tensor bias) {
         INDArray y = xhat.reshape('c', n, c, spatial);
         if (weight != null) {
@@ -218,7 +256,12 @@ public final class Normalizations {
 
     /** dweight = sum(g * xhat), dbias = sum(g) over N and S, for g, xhat [N, C, S]. */
     private static INDArray[] affineGrads(INDArray g3, INDArray xh, Tensor weight, Tensor bias) {
-        INDArray gw = weight != null && weight.requiresGrad() ? g3.mul(xh).sum(0, 2) : null;
+        INDArray gw = null;
+        if (weight != null && weight.requiresGrad()) {
+            INDArray prod = g3.mul(xh);
+            gw = prod.sum(0, 2);
+            free(prod);
+        }
         INDArray gb = bias != null && bias.requiresGrad() ? g3.sum(0, 2) : null;
         return new INDArray[] {gw, gb};
     }

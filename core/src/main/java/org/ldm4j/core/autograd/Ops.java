@@ -1,6 +1,7 @@
 package org.ldm4j.core.autograd;
 
 import java.util.Arrays;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -66,42 +67,39 @@ final class Ops {
      * view, which no scope frees).
      */
     static INDArray owned(INDArray fresh, long[] shape) {
-        if (Arrays.equals(fresh.shape(), shape) && !fresh.isView()) {
-            return fresh;
-        }
-        DataBuffer root = rootBuffer(fresh);
-        if (isRowMajor(fresh) && root.length() == fresh.length() && fresh.dataType() == root.dataType()) {
-            return Nd4j.create(root, shape);           // the same memory, now owned by the new array
-        }
-        return Nd4j.create(fresh.dup('c').data(), shape);
+        return NdArrays.owned(fresh, shape);
     }
 
-    /** The buffer that owns an array's memory (views and reshapes point into it). */
     static DataBuffer rootBuffer(INDArray a) {
-        DataBuffer d = a.data();
-        DataBuffer o = d.originalDataBuffer();
-        while (o != null && o != d) {
-            d = o;
-            o = d.originalDataBuffer();
-        }
-        return d;
+        return NdArrays.rootBuffer(a);
     }
 
-    /** Whether the array's elements lie in row-major order from its buffer's start. */
     static boolean isRowMajor(INDArray a) {
-        if (a.offset() != 0) {
-            return false;
+        return NdArrays.isRowMajor(a);
+    }
+
+    /** Frees arrays that own their memory (temporaries of an op); nulls and views are skipped. */
+    static void free(INDArray... arrays) {
+        NdArrays.free(arrays);
+    }
+
+    /**
+     * Sums a freshly computed broadcast gradient down to {@code shape}, freeing {@code fresh} when a reduced
+     * copy replaces it.
+     */
+    static INDArray sumToFreeing(INDArray fresh, long[] shape) {
+        INDArray s = sumTo(fresh, shape);
+        if (rootBuffer(s) != rootBuffer(fresh)) {
+            free(fresh);
         }
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return s;
+    }
+
+    /** A boolean array as 0/1 values of {@code type}; the boolean array is freed. */
+    static INDArray mask(INDArray bool, org.nd4j.linalg.api.buffer.DataType type) {
+        INDArray m = bool.castTo(type);
+        free(bool);
+        return m;
     }
 
     static INDArray[] grads(INDArray... g) {

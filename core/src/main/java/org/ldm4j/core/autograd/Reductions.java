@@ -3,6 +3,7 @@ package org.ldm4j.core.autograd;
 import static org.ldm4j.core.autograd.Ops.grads;
 import static org.ldm4j.core.autograd.Ops.result;
 
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,7 +33,10 @@ public final class Reductions {
 
     /** Spreads a reduced gradient back over the input's shape. */
     private static INDArray spread(INDArray g, long[] keepShape, long[] inShape) {
-        return g.reshape('c', keepShape).broadcast(inShape);
+        INDArray gd = NdArrays.dense(g);
+        INDArray r = NdArrays.broadcastTo(gd.reshape('c', keepShape), inShape);
+        NdArrays.freeIfCopy(gd, g);
+        return r;
     }
 
     public static Tensor sum(Tensor x, boolean keepDims, int... axes) {
@@ -67,8 +71,11 @@ public final class Reductions {
         }
         double denom = unbiased ? n - 1 : n;
         INDArray xa = x.array();
-        INDArray d = xa.sub(xa.mean(true, ax));       // x - mean (two-pass: exact for large means)
-        INDArray y = Ops.owned(d.mul(d).sum(true, ax).divi(denom), outShape(in, ax, keepDims));
+        INDArray mu = xa.mean(true, ax);
+        INDArray d = xa.sub(mu);                       // x - mean (two-pass: exact for large means)
+        INDArray d2 = d.mul(d);
+        INDArray y = Ops.owned(d2.sum(true, ax).divi(denom), outShape(in, ax, keepDims));
+        Ops.free(mu, d2);
         return result("var", y, g -> grads(spread(g, keep, in).muli(d).muli(2.0 / denom)), () -> d.close(), x);
     }
 
@@ -82,9 +89,14 @@ public final class Reductions {
         INDArray mk = xa.max(true, ax).reshape('c', keep);
         INDArray y = Ops.owned(mk, outShape(in, ax, keepDims));
         return result("max", y, g -> {
-            INDArray mask = xa.eq(mk.broadcast(in)).castTo(xa.dataType());
+            INDArray mkFull = NdArrays.broadcastTo(mk, in);
+            INDArray mask = Ops.mask(xa.eq(mkFull), xa.dataType());
             INDArray ties = mask.sum(true, ax);
-            return grads(mask.muli(g.reshape('c', keep).div(ties).broadcast(in)));
+            INDArray share = g.reshape('c', keep).div(ties);
+            INDArray shareFull = NdArrays.broadcastTo(share, in);
+            mask.muli(shareFull);
+            Ops.free(mkFull, ties, share, shareFull);
+            return grads(mask);
         }, x);
     }
 }

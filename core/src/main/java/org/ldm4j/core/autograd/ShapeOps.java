@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.ldm4j.core.tensor.DType;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -273,11 +274,7 @@ public final class ShapeOps {
         if (Arrays.equals(in, shape)) {
             return x;
         }
-        INDArray xa = x.array();
-        long[] padded = new long[shape.length];
-        Arrays.fill(padded, 1);
-        System.arraycopy(in, 0, padded, shape.length - in.length, in.length);
-        INDArray y = xa.reshape('c', padded).broadcast(shape);
+        INDArray y = NdArrays.broadcastTo(x.array(), shape);
         return result("expand", y, g -> grads(Ops.sumTo(g, in)), x);
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import org.ldm4j.core.backend.Backend;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -34,6 +35,11 @@ public final class MemoryScope implements AutoCloseable {
     private boolean closed;
 
     private MemoryScope() {
+    }
+
+    /** Whether a scope is open on this thread (tensors created now will be freed when it closes). */
+    public static boolean isOpen() {
+        return !STACK.get().isEmpty();
     }
 
     /** Opens a scope on this thread; close it in the same thread, innermost first (try-with-resources). */
@@ -133,6 +139,9 @@ public final class MemoryScope implements AutoCloseable {
             release(a);
         }
         tracked = null;
+        if (stack.isEmpty()) {
+            Backend.trimFreedMemory();
+        }
     }
 
     /** Backend-internal: frees an array now if it is not already freed (never pass a view). */

@@ -59,6 +59,10 @@ public final class Tensor {
      * {@link MemoryScope}.
      */
     public static Tensor wrap(INDArray data) {
+        if (data.isView()) {
+            throw new IllegalStateException("wrap: a view does not own its memory (use NdArrays.owned for a reshaped "
+                    + "fresh array, or viewFromOp for a view of an input)");
+        }
         MemoryScope.track(data);
         return new Tensor(data, null, false, false);
     }
@@ -70,6 +74,9 @@ public final class Tensor {
 
     /** Backend-internal: an op's freshly allocated output, recording {@code node} (null when no gradient). */
     public static Tensor fromOp(INDArray data, Node node) {
+        if (data.isView()) {
+            throw new IllegalStateException("fromOp: an op's fresh output must own its memory (use NdArrays.owned)");
+        }
         MemoryScope.track(data);
         return new Tensor(data, node, node != null, false);
     }
@@ -147,13 +154,13 @@ public final class Tensor {
     /** An int64 tensor (indices, labels, timesteps) over a copy of {@code values}, row-major. */
     public static Tensor of(long[] values, long... shape) {
         checkLength(values.length, shape);
-        return wrap(Nd4j.createFromArray(values).reshape('c', shape));
+        return wrap(NdArrays.owned(Nd4j.createFromArray(values), shape));
     }
 
     /** An int32 tensor over a copy of {@code values}, row-major. */
     public static Tensor of(int[] values, long... shape) {
         checkLength(values.length, shape);
-        return wrap(Nd4j.createFromArray(values).reshape('c', shape));
+        return wrap(NdArrays.owned(Nd4j.createFromArray(values), shape));
     }
 
     private static void checkLength(int n, long[] shape) {
@@ -195,15 +202,33 @@ public final class Tensor {
     }
 
     public float[] toFloatArray() {
-        return array().dup('c').data().asFloat();
+        INDArray a = array();
+        INDArray c = NdArrays.isDense(a) ? a : a.dup('c');
+        try {
+            return c.data().asFloat();
+        } finally {
+            NdArrays.freeIfCopy(c, a);
+        }
     }
 
     public double[] toDoubleArray() {
-        return array().dup('c').data().asDouble();
+        INDArray a = array();
+        INDArray c = NdArrays.isDense(a) ? a : a.dup('c');
+        try {
+            return c.data().asDouble();
+        } finally {
+            NdArrays.freeIfCopy(c, a);
+        }
     }
 
     public long[] toLongArray() {
-        return array().dup('c').data().asLong();
+        INDArray a = array();
+        INDArray c = NdArrays.isDense(a) ? a : a.dup('c');
+        try {
+            return c.data().asLong();
+        } finally {
+            NdArrays.freeIfCopy(c, a);
+        }
     }
 
     /** The value of a one-element tensor. */
@@ -231,16 +256,29 @@ public final class Tensor {
     /** The largest absolute elementwise difference to {@code other} (same shape), computed in double. */
     public double maxAbsDiff(Tensor other) {
         Shapes.checkShape("other", other, shape);
-        INDArray a = array().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray a = array().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);     // castTo may return its receiver
         INDArray b = other.array().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-        return a.sub(b).amaxNumber().doubleValue();
+        INDArray d = a.sub(b);
+        try {
+            return d.amaxNumber().doubleValue();
+        } finally {
+            NdArrays.free(d);
+            NdArrays.freeIfCopy(a, array());
+            NdArrays.freeIfCopy(b, other.array());
+        }
     }
 
     /** Copies {@code src}'s values into this tensor (same shape; converted to this dtype). Records nothing. */
     public Tensor assign(Tensor src) {
         Shapes.checkShape("src", src, shape);
         INDArray s = src.array();
-        array().assign(s.dataType() == data.dataType() ? s : s.castTo(data.dataType()));
+        if (s.dataType() == data.dataType()) {
+            array().assign(s);
+        } else {
+            INDArray c = s.castTo(data.dataType());
+            array().assign(c);
+            NdArrays.free(c);
+        }
         return this;
     }
 
@@ -322,10 +360,14 @@ public final class Tensor {
                 grad = Nd4j.createUninitialized(data.dataType(), shape, 'c');
                 gradView = null;
             }
-            grad.assign(g.dataType() == grad.dataType() ? g : g.castTo(grad.dataType()));
+            INDArray c = g.dataType() == grad.dataType() ? g : g.castTo(grad.dataType());
+            grad.assign(c);
+            NdArrays.freeIfCopy(c, g);
             hasGrad = true;
         } else {
-            grad.addi(g.dataType() == grad.dataType() ? g : g.castTo(grad.dataType()));
+            INDArray c = g.dataType() == grad.dataType() ? g : g.castTo(grad.dataType());
+            grad.addi(c);
+            NdArrays.freeIfCopy(c, g);
         }
     }
 
