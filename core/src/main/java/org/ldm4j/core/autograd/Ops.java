@@ -1,6 +1,7 @@
 package org.ldm4j.core.autograd;
 
 import java.util.Arrays;
+import org.ldm4j.core.tensor.MemoryScope;
 import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataBuffer;
@@ -34,7 +35,7 @@ final class Ops {
             }
             return Tensor.wrap(out);
         }
-        return Tensor.fromOp(out, new Node(op, inputs) {
+        Node node = new Node(op, inputs) {
             @Override
             protected INDArray[] backward(INDArray grad) {
                 return backward.apply(grad);
@@ -46,7 +47,12 @@ final class Ops {
                     release.run();
                 }
             }
-        });
+        };
+        if (release != null) {
+            // a graph that is never walked still frees what it saved when its scope closes
+            MemoryScope.releaseAtClose(release);
+        }
+        return Tensor.fromOp(out, node);
     }
 
     /** An op's output that shares memory with one of its inputs (reshape, permute, slice). */

@@ -30,6 +30,6 @@ public final class RandomOps {
         }
         INDArray mask = rng.bernoulli(x.dtype(), 1 - p, x.shape()).array().muli(1.0 / (1 - p));
         INDArray y = x.array().mul(mask);
-        return result("dropout", y, g -> grads(g.mul(mask)), () -> mask.close(), x);
+        return result("dropout", y, g -> grads(g.mul(mask)), () -> Ops.free(mask), x);
     }
 }

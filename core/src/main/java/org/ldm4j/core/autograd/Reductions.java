@@ -76,7 +76,7 @@ public final class Reductions {
         INDArray d2 = d.mul(d);
         INDArray y = Ops.owned(d2.sum(true, ax).divi(denom), outShape(in, ax, keepDims));
         Ops.free(mu, d2);
-        return result("var", y, g -> grads(spread(g, keep, in).muli(d).muli(2.0 / denom)), () -> d.close(), x);
+        return result("var", y, g -> grads(spread(g, keep, in).muli(d).muli(2.0 / denom)), () -> Ops.free(d), x);
     }
 
     /** The maximum; where several elements tie, the gradient is shared equally among them. */

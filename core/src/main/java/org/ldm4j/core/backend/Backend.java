@@ -40,9 +40,10 @@ public final class Backend {
                 return;
             }
             chooseCpuLibrary();
+            tuneAllocator();
+            tuneOpenBlas();
             Nd4j.getBackend();
             initialized = true;
-            checkAllocator();
             if (isCpu() && !hasOneDnn()) {
                 LOG.warn("ND4J's CPU library without oneDNN was loaded ({}): convolutions run 20-50x slower. "
                         + "Build ldm4j with its default profile to get the oneDNN builds.", library());
@@ -53,30 +54,92 @@ public final class Backend {
     /**
      * glibc and ND4J's allocation pattern do not mix: buffers that ND4J frees stay in glibc's heap and are not
      * reused, so a process that allocates and frees large arrays in a loop grows without bound (measured: 1000
-     * steps of a 4 MB array grew the process by 7 GB). Setting {@code MALLOC_MMAP_THRESHOLD_=131072} (or any of
-     * glibc's {@code MALLOC_TOP_PAD_}, {@code MALLOC_TRIM_THRESHOLD_}) in the environment before the JVM
-     * starts fixes it; the {@code ldm4j} launcher, the tests and CI do. Where it is not set, the outermost
-     * {@link org.ldm4j.core.tensor.MemoryScope} returns freed memory to the system at most once a second.
+     * steps of two 4 MB arrays grew the process by 4 GB). jemalloc does not have the problem and is the fastest
+     * (the {@code ldm4j} launcher, the tests and CI preload it where it is installed: Debian's libjemalloc2).
+     * Without it, glibc is told to map every allocation of 128 KB or more ({@code mallopt(M_MMAP_THRESHOLD)}),
+     * which returns freed memory at once at the price of page faults; where even that is impossible, the
+     * outermost {@link org.ldm4j.core.tensor.MemoryScope} trims the heap at most once a second.
      */
-    private static void checkAllocator() {
-        Map<String, String> env = System.getenv();
-        boolean tuned = env.containsKey("MALLOC_MMAP_THRESHOLD_") || env.containsKey("MALLOC_TOP_PAD_")
-                || env.containsKey("MALLOC_TRIM_THRESHOLD_");
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        needsTrim = !tuned && os.contains("linux");
-        if (needsTrim) {
-            LOG.info("MALLOC_MMAP_THRESHOLD_ is not set: freed ND4J memory is returned to the system once a second "
-                    + "(set MALLOC_MMAP_THRESHOLD_=131072 before starting the JVM to return it at once)");
+    private static void tuneAllocator() {
+        if (!isLinuxX86()) {
+            return;
         }
+        if (jemallocLoaded()) {
+            allocator = "jemalloc";
+            return;
+        }
+        Map<String, String> env = System.getenv();
+        if (env.containsKey("MALLOC_MMAP_THRESHOLD_") || env.containsKey("MALLOC_TOP_PAD_")
+                || env.containsKey("MALLOC_TRIM_THRESHOLD_")) {
+            allocator = "glibc (MALLOC_* from the environment)";
+            return;
+        }
+        if (LibC.mallopt(-3 /* M_MMAP_THRESHOLD */, 128 * 1024)) {
+            allocator = "glibc (mmap threshold 128 KB)";
+            return;
+        }
+        needsTrim = true;
+        allocator = "glibc (trimmed once a second)";
+        LOG.warn("cannot tune glibc's allocator: freed ND4J memory is returned to the system once a second; preload "
+                + "jemalloc (LD_PRELOAD=.../libjemalloc.so.2) to avoid it");
+    }
+
+    private static boolean jemallocLoaded() {
+        try {
+            return Files.readString(Path.of("/proc/self/maps")).contains("libjemalloc");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * ND4J's OpenBLAS 0.3.19 (batched matmul, used by attention) does not know Intel CPU models newer than its
+     * release and falls back to its slowest kernels (measured: attention 2x, batched matmul 3.5x slower on a
+     * recent Xeon). Names the right kernels for Intel CPUs unless {@code OPENBLAS_CORETYPE} is set already.
+     */
+    private static void tuneOpenBlas() {
+        if (!isLinuxX86() || LibC.getenv("OPENBLAS_CORETYPE") != null || !cpuField("vendor_id").equals("GenuineIntel")) {
+            return;
+        }
+        String flags = cpuFlags();
+        boolean avx512 = true;
+        for (String f : new String[] {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}) {
+            avx512 &= flags.contains(" " + f + " ");
+        }
+        String core = avx512 ? "SkylakeX" : flags.contains(" avx2 ") ? "Haswell" : null;
+        if (core != null && LibC.setenv("OPENBLAS_CORETYPE", core)) {
+            openBlasCore = core;
+        }
+    }
+
+    private static boolean isLinuxX86() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        return os.contains("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
     }
 
     private static volatile boolean needsTrim;
     private static volatile long lastTrimNanos;
     private static volatile java.lang.reflect.Method trimMethod;
+    private static String allocator = "system";
+    private static String openBlasCore;
+
+    /** How native memory is allocated (for reports): jemalloc, or glibc and how it was tuned. */
+    public static String allocator() {
+        init();
+        return allocator;
+    }
+
+    /** Whether freed native memory goes back to the system at once (so resident memory measures live arrays). */
+    public static boolean returnsFreedMemoryPromptly() {
+        init();
+        return !needsTrim && !"system".equals(allocator);
+    }
 
     /**
-     * Returns freed native memory to the system where glibc keeps it (see {@link #checkAllocator}), at most once
-     * per second; a no-op where the allocator is configured. Called when the outermost memory scope closes.
+     * Returns freed native memory to the system where the allocator could not be tuned (see
+     * {@link #tuneAllocator}), at most once per second; a no-op otherwise. Called when the outermost memory scope
+     * closes.
      */
     public static void trimFreedMemory() {
         if (!needsTrim) {
@@ -125,16 +188,22 @@ public final class Backend {
     }
 
     private static String cpuFlags() {
+        return " " + cpuField("flags") + " ";
+    }
+
+    /** A field of the first processor in /proc/cpuinfo, or "" where there is none. */
+    private static String cpuField(String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("flags")) {
-                    return " " + line.substring(line.indexOf(':') + 1).trim() + " ";
+                if (line.startsWith(name) && line.indexOf(':') > 0
+                        && line.substring(0, line.indexOf(':')).trim().equals(name)) {
+                    return line.substring(line.indexOf(':') + 1).trim();
                 }
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot read /proc/cpuinfo", e);
         }
-        return " ";
+        return "";
     }
 
     /** "cpu" or "cuda". */
@@ -181,19 +250,15 @@ public final class Backend {
         m.put("onednn", hasOneDnn());
         m.put("threads", threads());
         m.put("cpu", cpuModel());
+        m.put("allocator", allocator);
+        if (openBlasCore != null) {
+            m.put("openblas_coretype", openBlasCore);
+        }
         return m;
     }
 
     private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("cannot read /proc/cpuinfo", e);
-        }
-        return System.getProperty("os.arch");
+        String m = cpuField("model name");
+        return m.isEmpty() ? System.getProperty("os.arch") : m;
     }
 }

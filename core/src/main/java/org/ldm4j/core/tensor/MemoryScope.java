@@ -31,6 +31,7 @@ public final class MemoryScope implements AutoCloseable {
 
     private final Thread owner = Thread.currentThread();
     private Set<INDArray> tracked = Collections.newSetFromMap(new IdentityHashMap<>());
+    private java.util.List<Runnable> releases = new java.util.ArrayList<>();
     private long trackedBytes;
     private boolean closed;
 
@@ -59,6 +60,17 @@ public final class MemoryScope implements AutoCloseable {
         MemoryScope s = STACK.get().peek();
         if (s != null) {
             s.add(array);
+        }
+    }
+
+    /**
+     * Backend-internal: runs {@code release} when the innermost open scope closes (arrays an op saved for a
+     * backward pass that may never come). Does nothing when no scope is open.
+     */
+    public static void releaseAtClose(Runnable release) {
+        MemoryScope s = STACK.get().peek();
+        if (s != null) {
+            s.releases.add(release);
         }
     }
 
@@ -135,6 +147,10 @@ public final class MemoryScope implements AutoCloseable {
         }
         stack.pop();
         closed = true;
+        for (Runnable r : releases) {
+            r.run();
+        }
+        releases = null;
         for (INDArray a : tracked) {
             release(a);
         }

@@ -9,20 +9,22 @@ import java.util.function.Supplier;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
 import org.ldm4j.core.autograd.Losses.Reduction;
+import org.ldm4j.core.backend.Backend;
 import org.ldm4j.core.random.Rng;
 import org.ldm4j.core.tensor.MemoryScope;
 import org.ldm4j.core.tensor.Tensor;
 
 /**
  * Every op frees its temporaries: forward and backward of each op, 150 times over 1 MB inputs inside a memory
- * scope, must not grow the process (one forgotten temporary per step would add 150 MB). Needs the allocator
- * setting that returns freed memory at once (MALLOC_MMAP_THRESHOLD_, set by the build for its tests).
+ * scope, must not grow the process (one forgotten temporary per step would add 150 MB). Needs an allocator
+ * that returns freed memory at once (see Backend).
  */
 class OpMemoryTest {
 
     @Test
     void opsReleaseEverythingTheyAllocate() {
-        assumeTrue(System.getenv("MALLOC_MMAP_THRESHOLD_") != null, "needs MALLOC_MMAP_THRESHOLD_ (set by the build)");
+        assumeTrue(Backend.returnsFreedMemoryPromptly(), "resident memory only measures live arrays where freed memory "
+                + "is returned at once (jemalloc, or glibc tuned by Backend); allocator: " + Backend.allocator());
         Rng rng = new Rng(1);
         Tensor x = rng.normal(8, 32, 32, 32).requiresGrad(true);                     // 1 MB
         Tensor xt = x.detach().transpose(2, 3).requiresGrad(true);                  // non-contiguous input

@@ -24,6 +24,13 @@ class BackendTest {
         assertTrue(Backend.library().contains("onednn"), Backend.library());
     }
 
+    @Test
+    void theAllocatorIsTunedOrReplaced() {
+        String a = Backend.allocator();
+        assertTrue(a.equals("jemalloc") || a.startsWith("glibc"), a);
+        assertTrue(Backend.returnsFreedMemoryPromptly(), a);
+    }
+
     /**
      * No code outside core may depend on ND4J (so that another array backend can be added without touching the
      * models). Scans every other module's sources.
