@@ -14,6 +14,7 @@ import java.nio.channels.WritableByteChannel;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.ldm4j.core.backend.Backend;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.DType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -83,7 +84,7 @@ final class ArrayBytes {
         if (nbytes == 0) {
             return;
         }
-        INDArray packed = isPacked(array) ? array : array.dup('c');
+        INDArray packed = NdArrays.isDense(array) ? array : array.dup('c');   // strides checked, not ordering()
         try {
             Nd4j.getAffinityManager().ensureLocation(packed, AffinityManager.Location.HOST);
             BytePointer base = new BytePointer(packed.data().addressPointer());
@@ -101,26 +102,6 @@ final class ArrayBytes {
                 packed.close();
             }
         }
-    }
-
-    /**
-     * Whether the array's buffer holds exactly its elements in C order from the buffer start: no offset, no
-     * extra elements, C strides (ND4J reports ordering 'c' for some permuted views, so the strides are checked).
-     */
-    static boolean isPacked(INDArray a) {
-        if (a.offset() != 0 || a.data().length() != a.length()) {
-            return false;
-        }
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
     }
 
     private static void checkLittleEndianHost() {

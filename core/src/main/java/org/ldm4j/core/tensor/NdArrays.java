@@ -30,7 +30,7 @@ public final class NdArrays {
 
     /** Whether the array is row-major and spans its whole buffer (its buffer can be read as its elements). */
     public static boolean isDense(INDArray a) {
-        return isRowMajor(a) && a.length() == a.data().length();
+        return !a.isEmpty() && isRowMajor(a) && a.length() == a.data().length();
     }
 
     /** Row-major memory, as kernels expect (a copy only when needed: free it with {@link #freeIfCopy}). */

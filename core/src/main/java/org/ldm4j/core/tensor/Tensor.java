@@ -203,6 +203,9 @@ public final class Tensor {
 
     public float[] toFloatArray() {
         INDArray a = array();
+        if (a.isEmpty()) {
+            return new float[0];
+        }
         INDArray c = NdArrays.isDense(a) ? a : a.dup('c');
         try {
             return c.data().asFloat();
@@ -213,6 +216,9 @@ public final class Tensor {
 
     public double[] toDoubleArray() {
         INDArray a = array();
+        if (a.isEmpty()) {
+            return new double[0];
+        }
         INDArray c = NdArrays.isDense(a) ? a : a.dup('c');
         try {
             return c.data().asDouble();
@@ -223,6 +229,9 @@ public final class Tensor {
 
     public long[] toLongArray() {
         INDArray a = array();
+        if (a.isEmpty()) {
+            return new long[0];
+        }
         INDArray c = NdArrays.isDense(a) ? a : a.dup('c');
         try {
             return c.data().asLong();
