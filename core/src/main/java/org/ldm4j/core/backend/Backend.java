@@ -179,12 +179,20 @@ public final class Backend {
         if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
             return;
         }
-        boolean avx2 = cpuFlags().contains(" avx2 ") && cpuFlags().contains(" fma ");
-        String ext = avx2 ? "-onednn-avx2" : "-onednn";
+        String ext = cpuLibraryFor(cpuFlags());
         if (Backend.class.getClassLoader().getResource(String.format(CPU_BINDINGS, ext)) != null) {
             System.setProperty(EXTENSION_PROPERTY, ext);
             chosenExtension = ext;
         }
+    }
+
+    /**
+     * The ND4J library extension for a CPU with these /proc/cpuinfo flags: the oneDNN AVX2 build where AVX2 and
+     * FMA are present (oneDNN still picks AVX-512 kernels at run time), the plain oneDNN build elsewhere.
+     */
+    static String cpuLibraryFor(String flags) {
+        String f = " " + flags.trim() + " ";
+        return f.contains(" avx2 ") && f.contains(" fma ") ? "-onednn-avx2" : "-onednn";
     }
 
     private static String cpuFlags() {

@@ -25,6 +25,15 @@ class BackendTest {
     }
 
     @Test
+    void machinesWithoutAvx2GetTheLibraryTheyCanRun() {
+        assertEquals("-onednn-avx2", Backend.cpuLibraryFor("fpu sse2 avx avx2 fma avx512f"));
+        assertEquals("-onednn-avx2", Backend.cpuLibraryFor("avx2 fma"));
+        assertEquals("-onednn", Backend.cpuLibraryFor("fpu sse2 sse4_2 avx"));        // no AVX2: no illegal instruction
+        assertEquals("-onednn", Backend.cpuLibraryFor("avx2"));                       // AVX2 without FMA
+        assertEquals("-onednn", Backend.cpuLibraryFor(""));
+    }
+
+    @Test
     void theAllocatorIsTunedOrReplaced() {
         String a = Backend.allocator();
         assertTrue(a.equals("jemalloc") || a.startsWith("glibc"), a);
