@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ldm4j.core.bench.OpsBenchmark;
+import org.ldm4j.core.io.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,7 +75,7 @@ final class BenchOpsCommand implements Callable<Integer> {
             err.println("ldm4j bench ops: " + line);
             err.flush();
         }).run();
-        String json = JsonWriter.write(report);
+        String json = Json.write(report);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) {

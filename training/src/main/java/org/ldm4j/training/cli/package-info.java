@@ -1,6 +1,6 @@
 /**
  * The {@code ldm4j} command line (picocli): {@link org.ldm4j.training.cli.Main} and its subcommands. Results go to
- * stdout (JSON, written by {@link org.ldm4j.training.cli.JsonWriter}), progress and logs to stderr.
+ * stdout (JSON, written by {@link org.ldm4j.core.io.Json}), progress and logs to stderr.
  *
  * <pre>{@code
  * $ ./ldm4j --help
