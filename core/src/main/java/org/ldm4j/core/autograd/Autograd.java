@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.buffer.DataBuffer;
@@ -58,6 +59,7 @@ public final class Autograd {
         private final Map<Node, Boolean> relevant = new IdentityHashMap<>();
         private final Map<Node, INDArray> pending = new IdentityHashMap<>();
         private final Map<DataBuffer, int[]> refs = new IdentityHashMap<>();
+        private final Map<DataBuffer, Boolean> adopted = new IdentityHashMap<>();
         private DataBuffer protectedBuffer;
 
         Pass(Tensor root, Tensor gradRoot, List<Tensor> wrt, boolean retainGraph) {
@@ -126,7 +128,9 @@ public final class Autograd {
                     checkGradShape(n, i, in, gi);
                     Node p = in.node();
                     if (p == null) {
-                        deliverToLeaf(in, gi);
+                        if (!adoptIntoLeaf(in, gi, grads, i)) {
+                            deliverToLeaf(in, gi);
+                        }
                     } else if (isRelevant(p)) {
                         INDArray prev = pending.get(p);
                         if (prev == null) {
@@ -158,6 +162,34 @@ public final class Autograd {
                 throw new IllegalStateException("backward of '" + n.op() + "': gradient of input " + i + " has shape "
                         + Shapes.str(gi.shape()) + ", the input has " + Shapes.str(in.shape()));
             }
+        }
+
+        /**
+         * Hands a gradient array to a leaf as its {@code .grad} instead of copying it, where the leaf has no
+         * gradient yet and nothing else can see the array: no pending gradient, no other entry of this node's
+         * gradients and not the caller's output gradient share its memory.
+         */
+        private boolean adoptIntoLeaf(Tensor leaf, INDArray gi, INDArray[] grads, int index) {
+            if (wrt != null || leaf.grad() != null || gi.dataType() != leaf.dtype().nd4j()) {
+                return false;
+            }
+            DataBuffer b = Ops.rootBuffer(gi);
+            if (b == null || b == protectedBuffer || adopted.containsKey(b) || !b.closeable()
+                    || !NdArrays.isRowMajor(gi) || b.length() != gi.length()) {
+                return false;
+            }
+            int[] c = refs.get(b);
+            if (c != null && c[0] > 0) {
+                return false;
+            }
+            for (int k = 0; k < grads.length; k++) {
+                if (k != index && grads[k] != null && Ops.rootBuffer(grads[k]) == b) {
+                    return false;
+                }
+            }
+            adopted.put(b, Boolean.TRUE);
+            leaf.adoptGrad(NdArrays.owned(gi, gi.shape()));
+            return true;
         }
 
         private void deliverToLeaf(Tensor leaf, INDArray g) {
@@ -264,7 +296,7 @@ public final class Autograd {
                 return;
             }
             DataBuffer b = Ops.rootBuffer(a);
-            if (b == null) {
+            if (b == null || adopted.containsKey(b)) {
                 return;
             }
             int[] c = refs.get(b);

@@ -380,6 +380,22 @@ public final class Tensor {
         }
     }
 
+    /**
+     * Backend-internal: takes {@code g} (a fresh array that nothing else references, of this tensor's shape and
+     * dtype) as the gradient of a leaf that has none, instead of copying it; the old buffer is freed.
+     */
+    public void adoptGrad(INDArray g) {
+        if (hasGrad) {
+            throw new IllegalStateException("adoptGrad: the tensor already has a gradient; accumulate instead");
+        }
+        if (grad != null && grad != g) {
+            NdArrays.free(grad);
+        }
+        grad = g;
+        gradView = null;
+        hasGrad = true;
+    }
+
     /** Backend-internal: called by the backward pass with this intermediate tensor's gradient. */
     public void retainGradIfAsked(INDArray g) {
         if (retainGrad) {
