@@ -96,6 +96,28 @@ class AutogradTest {
     }
 
     @Test
+    void leavesSharingOneGradientArrayKeepSeparateGradients() {
+        // add's backward hands the same array to both inputs; adopting it for both would tie their .grad together
+        Tensor a = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {3, 4}, 2).requiresGrad(true);
+        a.add(b).sum().backward();
+        a.mul(2.0).add(b).sum().backward();
+        assertArrayEquals(new double[] {3, 3}, a.grad().toDoubleArray(), 0);
+        assertArrayEquals(new double[] {2, 2}, b.grad().toDoubleArray(), 0);
+        Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
+        x.add(x).sum().backward();                     // one leaf reached twice through the same array
+        assertArrayEquals(new double[] {2, 2}, x.grad().toDoubleArray(), 0);
+        Tensor given = Tensor.of(new double[] {5, 7}, 2);
+        Tensor y = Tensor.of(new double[] {0, 0}, 2).requiresGrad(true);
+        y.add(0.0).backward(given);                    // the caller's gradient is never adopted
+        given.toDoubleArray();
+        y.zeroGrad();
+        y.mul(3.0).backward(Tensor.of(new double[] {1, 1}, 2));
+        assertArrayEquals(new double[] {5, 7}, given.toDoubleArray(), 0);
+        assertArrayEquals(new double[] {3, 3}, y.grad().toDoubleArray(), 0);
+    }
+
+    @Test
     void diamondGraphsSumBothPaths() {
         Tensor x = rng.normal(DType.FLOAT64, 4).requiresGrad(true);
         Tensor a = x.exp();
