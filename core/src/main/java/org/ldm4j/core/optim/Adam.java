@@ -22,7 +22,7 @@ import org.ldm4j.core.tensor.Tensor;
  */
 public final class Adam extends AdamBase {
     private Adam(Builder b) {
-        super(b.params, b.lr, b.beta1, b.beta2, b.eps, b.weightDecay, false);
+        super(b, false);
     }
 
     /** An Adam with PyTorch's defaults over {@code params}. */
@@ -35,45 +35,18 @@ public final class Adam extends AdamBase {
         return new Builder(params);
     }
 
-    /** Hyperparameters for {@link Adam}; each setter checks its argument. */
-    public static final class Builder {
-        private final Map<String, Tensor> params;
-        private double lr = 1e-3;
-        private double beta1 = 0.9;
-        private double beta2 = 0.999;
-        private double eps = 1e-8;
-        private double weightDecay = 0;
-
+    /** Hyperparameters for {@link Adam}; each setter checks its argument (see {@link AdamBase.Builder}). */
+    public static final class Builder extends AdamBase.Builder<Adam, Builder> {
         private Builder(Map<String, Tensor> params) {
-            this.params = params;
+            super(params, 0);
         }
 
-        /** Learning rate, {@code >= 0}; default 1e-3. */
-        public Builder lr(double lr) {
-            this.lr = Check.nonNegative("lr", lr);
+        @Override
+        Builder self() {
             return this;
         }
 
-        /** Moment decay rates, each in [0, 1); default (0.9, 0.999). */
-        public Builder betas(double beta1, double beta2) {
-            this.beta1 = Check.halfOpenUnit("beta1", beta1);
-            this.beta2 = Check.halfOpenUnit("beta2", beta2);
-            return this;
-        }
-
-        /** Denominator term, {@code >= 0}; default 1e-8. */
-        public Builder eps(double eps) {
-            this.eps = Check.nonNegative("eps", eps);
-            return this;
-        }
-
-        /** L2 penalty added to the gradient, {@code >= 0}; default 0. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = Check.nonNegative("weightDecay", weightDecay);
-            return this;
-        }
-
-        /** The optimizer, with zeroed state for every parameter. */
+        @Override
         public Adam build() {
             return new Adam(this);
         }

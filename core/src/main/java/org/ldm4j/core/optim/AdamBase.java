@@ -21,6 +21,61 @@ abstract class AdamBase extends Optimizer {
     private final double weightDecay;
     private final boolean decoupled;
 
+    /**
+     * The hyperparameters of {@link Adam} and {@link AdamW} (which differ only in their weight decay's default
+     * and meaning); each setter checks its argument.
+     *
+     * @param <O> the optimizer built
+     * @param <B> the concrete builder, returned by the setters
+     */
+    public abstract static class Builder<O extends AdamBase, B extends Builder<O, B>> {
+        final Map<String, Tensor> params;
+        double lr = 1e-3;
+        double beta1 = 0.9;
+        double beta2 = 0.999;
+        double eps = 1e-8;
+        double weightDecay;
+
+        Builder(Map<String, Tensor> params, double defaultWeightDecay) {
+            this.params = params;
+            this.weightDecay = defaultWeightDecay;
+        }
+
+        abstract B self();
+
+        /** Learning rate, {@code >= 0}; default 1e-3. */
+        public B lr(double lr) {
+            this.lr = Check.nonNegative("lr", lr);
+            return self();
+        }
+
+        /** Moment decay rates, each in [0, 1); default (0.9, 0.999). */
+        public B betas(double beta1, double beta2) {
+            this.beta1 = Check.halfOpenUnit("beta1", beta1);
+            this.beta2 = Check.halfOpenUnit("beta2", beta2);
+            return self();
+        }
+
+        /** Denominator term, {@code >= 0}; default 1e-8. */
+        public B eps(double eps) {
+            this.eps = Check.nonNegative("eps", eps);
+            return self();
+        }
+
+        /** Weight decay, {@code >= 0} (AdamW: decoupled, default 1e-2; Adam: L2 in the gradient, default 0). */
+        public B weightDecay(double weightDecay) {
+            this.weightDecay = Check.nonNegative("weightDecay", weightDecay);
+            return self();
+        }
+
+        /** The optimizer, with zeroed state for every parameter. */
+        public abstract O build();
+    }
+
+    AdamBase(Builder<?, ?> b, boolean decoupled) {
+        this(b.params, b.lr, b.beta1, b.beta2, b.eps, b.weightDecay, decoupled);
+    }
+
     AdamBase(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
              boolean decoupled) {
         super(params, lr, EXP_AVG, EXP_AVG_SQ);

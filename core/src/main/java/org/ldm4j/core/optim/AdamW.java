@@ -21,7 +21,7 @@ import org.ldm4j.core.tensor.Tensor;
  */
 public final class AdamW extends AdamBase {
     private AdamW(Builder b) {
-        super(b.params, b.lr, b.beta1, b.beta2, b.eps, b.weightDecay, true);
+        super(b, true);
     }
 
     /** An AdamW with PyTorch's defaults over {@code params}. */
@@ -34,45 +34,18 @@ public final class AdamW extends AdamBase {
         return new Builder(params);
     }
 
-    /** Hyperparameters for {@link AdamW}; each setter checks its argument. */
-    public static final class Builder {
-        private final Map<String, Tensor> params;
-        private double lr = 1e-3;
-        private double beta1 = 0.9;
-        private double beta2 = 0.999;
-        private double eps = 1e-8;
-        private double weightDecay = 1e-2;
-
+    /** Hyperparameters for {@link AdamW}; each setter checks its argument (see {@link AdamBase.Builder}). */
+    public static final class Builder extends AdamBase.Builder<AdamW, Builder> {
         private Builder(Map<String, Tensor> params) {
-            this.params = params;
+            super(params, 1e-2);
         }
 
-        /** Learning rate, {@code >= 0}; default 1e-3. */
-        public Builder lr(double lr) {
-            this.lr = Check.nonNegative("lr", lr);
+        @Override
+        Builder self() {
             return this;
         }
 
-        /** Moment decay rates, each in [0, 1); default (0.9, 0.999). */
-        public Builder betas(double beta1, double beta2) {
-            this.beta1 = Check.halfOpenUnit("beta1", beta1);
-            this.beta2 = Check.halfOpenUnit("beta2", beta2);
-            return this;
-        }
-
-        /** Denominator term, {@code >= 0}; default 1e-8. */
-        public Builder eps(double eps) {
-            this.eps = Check.nonNegative("eps", eps);
-            return this;
-        }
-
-        /** Decoupled weight decay, {@code >= 0}; default 1e-2. */
-        public Builder weightDecay(double weightDecay) {
-            this.weightDecay = Check.nonNegative("weightDecay", weightDecay);
-            return this;
-        }
-
-        /** The optimizer, with zeroed state for every parameter. */
+        @Override
         public AdamW build() {
             return new AdamW(this);
         }
