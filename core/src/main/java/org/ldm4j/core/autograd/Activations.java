@@ -103,6 +103,33 @@ public final class Activations {
         }, x);
     }
 
+    /**
+     * Softplus {@code log(1 + exp(x))}, as PyTorch's default (beta 1, threshold 20: {@code x} itself above 20),
+     * computed stably as {@code max(x, 0) + log(1 + exp(-|x|))}.
+     */
+    public static Tensor softplus(Tensor x) {
+        Shapes.checkFloating("softplus", x);
+        INDArray xa = x.array();
+        INDArray e = Transforms.exp(Transforms.abs(xa, true).negi(), false);     // exp(-|x|)
+        INDArray pos = Transforms.relu(xa, true);
+        INDArray y = Transforms.log(e.add(1.0), false).addi(pos);
+        Ops.free(pos);
+        INDArray above = Ops.mask(xa.gt(20.0), xa.dataType());
+        // y = x where x > 20: y + above * (x - y)
+        INDArray diff = xa.sub(y).muli(above);
+        y.addi(diff);
+        Ops.free(e, diff);
+        return result("softplus", y, g -> {
+            // d/dx = sigmoid(x) (1 above the threshold)
+            INDArray s = like(xa);
+            Nd4j.exec(new Sigmoid(xa, s));
+            INDArray keep = above.rsub(1.0);
+            s.muli(keep).addi(above).muli(g);
+            Ops.free(keep);
+            return grads(s);
+        }, () -> Ops.free(above), x);
+    }
+
     /** Softmax along {@code dim} (max-subtracted: stable for large inputs). */
     public static Tensor softmax(Tensor x, int dim) {
         Shapes.checkFloating("softmax", x);

@@ -99,4 +99,23 @@ public final class Indexing {
         }
         return NdArrays.broadcastTo(x, shape);
     }
+
+    /** One-hot rows: int {@code indices} of any shape to [*indices.shape, n] of {@code dtype}; no gradient. */
+    public static Tensor oneHot(Tensor indices, int n, DType dtype) {
+        if (indices.dtype() != DType.INT64 && indices.dtype() != DType.INT32) {
+            throw new IllegalArgumentException("indices: expected INT64 or INT32, got " + indices.dtype());
+        }
+        long[] idx = indices.toLongArray();
+        double[] v = new double[Math.multiplyExact(idx.length, n)];
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= n) {
+                throw new IllegalArgumentException("indices: expected values in [0, " + n + "), got " + idx[i]
+                        + " at flat position " + i);
+            }
+            v[i * n + (int) idx[i]] = 1;
+        }
+        long[] shape = Arrays.copyOf(indices.shape(), indices.rank() + 1);
+        shape[shape.length - 1] = n;
+        return Tensor.of(v, shape).to(dtype);
+    }
 }

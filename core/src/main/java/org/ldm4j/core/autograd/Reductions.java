@@ -7,6 +7,7 @@ import org.ldm4j.core.tensor.NdArrays;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Reductions over axes, with or without keeping the reduced axes as size 1. No axes means all of them.
@@ -98,5 +99,29 @@ public final class Reductions {
             Ops.free(mkFull, ties, share, shareFull);
             return grads(mask);
         }, x);
+    }
+
+    /** Indices (int64) of the largest value along {@code dim}, dropping it; the first one where several tie. */
+    public static Tensor argmax(Tensor x, int dim) {
+        return argExtreme(x, dim, true);
+    }
+
+    /** Indices (int64) of the smallest value along {@code dim}, dropping it; the first one where several tie. */
+    public static Tensor argmin(Tensor x, int dim) {
+        return argExtreme(x, dim, false);
+    }
+
+    private static Tensor argExtreme(Tensor x, int dim, boolean max) {
+        Shapes.checkFloating(max ? "argmax" : "argmin", x);
+        int d = Shapes.axis("dim", dim, x.rank());
+        INDArray xa = x.array();
+        INDArray idx = Nd4j.exec(max ? new org.nd4j.linalg.api.ops.impl.indexaccum.custom.ArgMax(xa, false, new int[] {d})
+                : new org.nd4j.linalg.api.ops.impl.indexaccum.custom.ArgMin(xa, false, new int[] {d}))[0];
+        INDArray asLong = idx.dataType() == org.nd4j.linalg.api.buffer.DataType.LONG ? idx
+                : idx.castTo(org.nd4j.linalg.api.buffer.DataType.LONG);
+        if (asLong != idx) {
+            Ops.free(idx);
+        }
+        return Tensor.wrap(Ops.owned(asLong, Shapes.dropDims(x.shape(), new int[] {d})));
     }
 }

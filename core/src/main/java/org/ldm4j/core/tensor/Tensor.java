@@ -524,6 +524,11 @@ public final class Tensor {
         return Activations.relu(this);
     }
 
+    /** {@code log(1 + exp(x))} (PyTorch's beta 1, threshold 20). */
+    public Tensor softplus() {
+        return Activations.softplus(this);
+    }
+
     public Tensor softmax(int dim) {
         return Activations.softmax(this, dim);
     }
@@ -567,6 +572,16 @@ public final class Tensor {
 
     public Tensor max(boolean keepDims, int... axes) {
         return Reductions.max(this, keepDims, axes);
+    }
+
+    /** Int64 indices of the maximum along {@code dim} (no gradient). */
+    public Tensor argmax(int dim) {
+        return Reductions.argmax(this, dim);
+    }
+
+    /** Int64 indices of the minimum along {@code dim} (no gradient). */
+    public Tensor argmin(int dim) {
+        return Reductions.argmin(this, dim);
     }
 
     // ---------------------------------------------------------------- linear algebra

@@ -109,6 +109,32 @@ class ActivationsAndReductionsTest {
     }
 
     @Test
+    void softplusIsStableAndFollowsPyTorchsThreshold() {
+        double[] xs = {-80, -3, 0, 2.5, 19.5, 25, 90};
+        double[] y = Tensor.of(xs, 7).softplus().toDoubleArray();
+        for (int i = 0; i < xs.length; i++) {
+            double expected = xs[i] > 20 ? xs[i] : Math.log1p(Math.exp(xs[i]));
+            assertEquals(expected, y[i], 1e-12 * Math.max(1, Math.abs(expected)), "softplus(" + xs[i] + ")");
+        }
+        check(in -> in[0].softplus(), input(rng, 3, 4));
+        Tensor big = Tensor.of(new double[] {25, 30}, 2).requiresGrad(true);
+        big.softplus().sum().backward();
+        assertArrayEquals(new double[] {1, 1}, big.grad().toDoubleArray(), 0);
+    }
+
+    @Test
+    void argmaxAndArgminPickTheFirstExtreme() {
+        Tensor x = Tensor.of(new double[] {1, 7, 7, 2, 0, -3, 5, -3}, 2, 4);
+        assertArrayEquals(new long[] {1, 2}, x.argmax(1).toLongArray());
+        assertArrayEquals(new long[] {0, 1}, x.argmin(1).toLongArray());
+        assertArrayEquals(new long[] {0, 0, 0, 0}, x.argmax(0).toLongArray());
+        assertArrayEquals(new long[] {1, 1, 1, 1}, x.argmin(0).toLongArray());
+        assertArrayEquals(new long[] {2}, x.argmax(1).shape());
+        Tensor oh = Indexing.oneHot(Tensor.of(new long[] {2, 0}, 2), 3, DType.FLOAT32);
+        assertArrayEquals(new float[] {0, 0, 1, 1, 0, 0}, oh.toFloatArray());
+    }
+
+    @Test
     void badAxesAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 3).sum(2));
         assertTrue(e.getMessage().contains("expected an axis in [-2, 1], got 2"), e.getMessage());
