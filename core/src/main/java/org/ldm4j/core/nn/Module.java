@@ -193,6 +193,20 @@ public abstract class Module {
         return Collections.unmodifiableMap(out);
     }
 
+    /**
+     * The parameters that require grad (not frozen), by dotted name: what an optimizer should get, so that frozen
+     * weights cost no optimizer state.
+     */
+    public final Map<String, Tensor> trainableParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> p : namedParameters().entrySet()) {
+            if (p.getValue().requiresGrad()) {
+                out.put(p.getKey(), p.getValue());
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
     /** Every buffer in the tree (persistent or not) by dotted name. */
     public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> out = new LinkedHashMap<>();

@@ -127,6 +127,16 @@ class ModesAndInitTest {
         assertNull(seq.parameters().get(0).grad());
     }
 
+    @Test
+    void trainableParametersLeaveFrozenOnesOut() {
+        Linear frozen = new Linear(3, 4, true, rng);
+        Linear trained = new Linear(4, 2, true, rng);
+        Sequential seq = new Sequential(frozen, trained);
+        frozen.freeze();
+        assertEquals(java.util.List.of("1.weight", "1.bias"), java.util.List.copyOf(seq.trainableParameters().keySet()));
+        assertEquals(4, seq.namedParameters().size());
+    }
+
     // ---------------------------------------------------------------- initialisation
 
     /** Uniform in [-bound, bound]: the extremes close to the bound, variance bound^2 / 3, mean near 0. */
