@@ -42,6 +42,7 @@ public final class Backend {
             chooseCpuLibrary();
             tuneAllocator();
             tuneOpenBlas();
+            tuneOpenMp();
             Nd4j.getBackend();
             initialized = true;
             if (isCpu() && !hasOneDnn()) {
@@ -112,6 +113,17 @@ public final class Backend {
         }
     }
 
+    /**
+     * OpenMP threads that spin while they wait turn a busy machine into a crawl: with another process on the two
+     * cores, a small autoencoder's training step took 2.6 s instead of 0.23 s. Passive waiting (threads sleep at
+     * once) costs little on an idle machine. Applied unless {@code OMP_WAIT_POLICY} is set already.
+     */
+    private static void tuneOpenMp() {
+        if (isLinuxX86() && LibC.getenv("OMP_WAIT_POLICY") == null && LibC.setenv("OMP_WAIT_POLICY", "PASSIVE")) {
+            openMpWait = "PASSIVE";
+        }
+    }
+
     private static boolean isLinuxX86() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "");
@@ -123,6 +135,7 @@ public final class Backend {
     private static volatile java.lang.reflect.Method trimMethod;
     private static String allocator = "system";
     private static String openBlasCore;
+    private static String openMpWait;
 
     /** How native memory is allocated (for reports): jemalloc, or glibc and how it was tuned. */
     public static String allocator() {
@@ -244,6 +257,12 @@ public final class Backend {
         return info != null && info.contains("HAVE_ONEDNN");
     }
 
+    /** The process's resident memory in bytes (Java heap and native arrays together), for reports. */
+    public static long residentBytes() {
+        init();
+        return org.bytedeco.javacpp.Pointer.physicalBytes();
+    }
+
     /** Threads the backend's kernels use. */
     public static int threads() {
         init();
@@ -261,6 +280,9 @@ public final class Backend {
         m.put("allocator", allocator);
         if (openBlasCore != null) {
             m.put("openblas_coretype", openBlasCore);
+        }
+        if (openMpWait != null) {
+            m.put("omp_wait_policy", openMpWait);
         }
         return m;
     }
