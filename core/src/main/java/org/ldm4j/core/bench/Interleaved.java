@@ -19,13 +19,13 @@ import java.util.Map;
  * double ratio = t.median("autograd") / t.median("raw");   // milliseconds
  * }</pre>
  */
-final class Interleaved {
+public final class Interleaved {
     private final int warmup;
     private final int repetitions;
     private final Map<String, Runnable> variants = new LinkedHashMap<>();
     private final Map<String, double[]> millis = new LinkedHashMap<>();
 
-    Interleaved(int warmup, int repetitions) {
+    public Interleaved(int warmup, int repetitions) {
         if (warmup < 0 || repetitions < 1) {
             throw new IllegalArgumentException("expected warmup >= 0 and repetitions >= 1, got warmup " + warmup
                     + ", repetitions " + repetitions);
@@ -35,13 +35,13 @@ final class Interleaved {
     }
 
     /** Adds a variant; {@code call} is one timed unit of work. */
-    Interleaved add(String name, Runnable call) {
+    public Interleaved add(String name, Runnable call) {
         variants.put(name, call);
         return this;
     }
 
     /** Runs the warm-up calls, then the timed repetitions. */
-    Interleaved run() {
+    public Interleaved run() {
         List<String> names = new ArrayList<>(variants.keySet());
         int v = names.size();
         for (int r = 0; r < warmup; r++) {
@@ -65,7 +65,7 @@ final class Interleaved {
     }
 
     /** The timings of one variant in milliseconds, in repetition order. */
-    double[] samples(String name) {
+    public double[] samples(String name) {
         double[] s = millis.get(name);
         if (s == null) {
             throw new IllegalStateException("no timings for '" + name + "': add it and call run() first");
@@ -73,11 +73,11 @@ final class Interleaved {
         return s.clone();
     }
 
-    double median(String name) {
+    public double median(String name) {
         return median(samples(name));
     }
 
-    double min(String name) {
+    public double min(String name) {
         return Arrays.stream(samples(name)).min().orElseThrow();
     }
 
@@ -85,7 +85,7 @@ final class Interleaved {
      * The median over repetitions of {@code numerator / denominator} measured in the same repetition: the two
      * ran back to back, so the ratio is less noisy than the ratio of the medians.
      */
-    double pairedRatio(String numerator, String denominator) {
+    public double pairedRatio(String numerator, String denominator) {
         double[] a = samples(numerator);
         double[] b = samples(denominator);
         double[] r = new double[a.length];
@@ -96,7 +96,7 @@ final class Interleaved {
     }
 
     /** {@code {median_ms, min_ms, max_ms}} of one variant, each divided by {@code perCall} and scaled. */
-    Map<String, Object> stats(String name, double perCall, double scale, String unit) {
+    public Map<String, Object> stats(String name, double perCall, double scale, String unit) {
         double[] s = samples(name);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("median_" + unit, round(median(s) / perCall * scale));
@@ -106,11 +106,11 @@ final class Interleaved {
     }
 
     /** {@link #stats} in milliseconds per call. */
-    Map<String, Object> statsMs(String name) {
+    public Map<String, Object> statsMs(String name) {
         return stats(name, 1, 1, "ms");
     }
 
-    static double median(double[] values) {
+    public static double median(double[] values) {
         double[] s = values.clone();
         Arrays.sort(s);
         int n = s.length;
@@ -118,7 +118,7 @@ final class Interleaved {
     }
 
     /** Four significant decimals past the point for reports (sub-microsecond detail is noise here). */
-    static double round(double x) {
+    public static double round(double x) {
         if (!Double.isFinite(x)) {
             return x;
         }
