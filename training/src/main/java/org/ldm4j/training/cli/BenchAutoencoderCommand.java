@@ -2,11 +2,9 @@ package org.ldm4j.training.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.ldm4j.core.io.Json;
 import org.ldm4j.training.bench.AutoencoderBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -65,17 +63,7 @@ final class BenchAutoencoderCommand implements Callable<Integer> {
             err.println("ldm4j bench autoencoder: " + line);
             err.flush();
         }).run();
-        String json = Json.write(report);
-        if (out != null) {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(out, json + System.lineSeparator());
-        }
-        PrintWriter stdout = spec.commandLine().getOut();
-        stdout.println(json);
-        stdout.flush();
+        Reports.emit(spec, "ldm4j bench autoencoder", report, out);
         return ExitCode.OK;
     }
 }

@@ -2,12 +2,10 @@ package org.ldm4j.training.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ldm4j.core.bench.OpsBenchmark;
-import org.ldm4j.core.io.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,19 +73,7 @@ final class BenchOpsCommand implements Callable<Integer> {
             err.println("ldm4j bench ops: " + line);
             err.flush();
         }).run();
-        String json = Json.write(report);
-        if (out != null) {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(out, json + System.lineSeparator());
-            err.println("ldm4j bench ops: wrote " + out);
-            err.flush();
-        }
-        PrintWriter stdout = spec.commandLine().getOut();
-        stdout.println(json);
-        stdout.flush();
+        Reports.emit(spec, "ldm4j bench ops", report, out);
         return ExitCode.OK;
     }
 
