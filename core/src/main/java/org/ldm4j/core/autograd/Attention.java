@@ -30,13 +30,53 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class Attention {
     private static volatile long chunkBytes = 256L << 20;
+    private static final ThreadLocal<long[]> LOCAL_BUDGET = new ThreadLocal<>();
 
     private Attention() {
     }
 
-    /** The largest attention matrix (in bytes) computed at once; larger ones are split by queries. */
+    /**
+     * The largest attention matrix (in bytes) computed at once on this thread; larger ones are split by queries.
+     * The process-wide default, unless a {@link #chunkBytesScope} is open on this thread.
+     */
     public static long chunkBytes() {
-        return chunkBytes;
+        long[] local = LOCAL_BUDGET.get();
+        return local != null ? local[0] : chunkBytes;
+    }
+
+    /**
+     * Sets this thread's budget until the returned scope closes (e.g. one model's sampling loop), leaving other
+     * threads and the process-wide default alone.
+     *
+     * <pre>{@code
+     * try (Attention.BudgetScope b = Attention.chunkBytesScope(64L << 20)) { ... }
+     * }</pre>
+     */
+    public static BudgetScope chunkBytesScope(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("bytes: expected a positive size, got " + bytes);
+        }
+        long[] previous = LOCAL_BUDGET.get();
+        LOCAL_BUDGET.set(new long[] {bytes});
+        return new BudgetScope(previous);
+    }
+
+    /** Restores the previous per-thread attention budget when closed. */
+    public static final class BudgetScope implements AutoCloseable {
+        private final long[] previous;
+
+        private BudgetScope(long[] previous) {
+            this.previous = previous;
+        }
+
+        @Override
+        public void close() {
+            if (previous == null) {
+                LOCAL_BUDGET.remove();
+            } else {
+                LOCAL_BUDGET.set(previous);
+            }
+        }
     }
 
     /** Sets {@link #chunkBytes()} (e.g. lower it to fit 4096-token attention into a small memory). */
@@ -90,7 +130,7 @@ public final class Attention {
         INDArray v3 = v0.reshape('c', b, tk, dv);
         INDArray m3 = mask == null ? null : maskArray(mask, lead, b, tq, tk, q.array());
         int elem = q.array().dataType().width();
-        long rows = Math.max(1, Math.min(tq, chunkBytes / Math.max(1, b * tk * elem)));
+        long rows = Math.max(1, Math.min(tq, chunkBytes() / Math.max(1, b * tk * elem)));
         boolean chunked = rows < tq;
         long[] outShape = lead.length == 0 ? new long[] {tq, dv} : concat(lead, tq, dv);
         INDArray out = Nd4j.createUninitialized(q3.dataType(), b, tq, dv);

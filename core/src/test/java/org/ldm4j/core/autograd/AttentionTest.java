@@ -55,6 +55,19 @@ class AttentionTest {
     }
 
     @Test
+    void aThreadsBudgetScopeOverridesTheDefaultUntilClosed() {
+        long def = Attention.chunkBytes();
+        try (Attention.BudgetScope b = Attention.chunkBytesScope(1234)) {
+            assertEquals(1234, Attention.chunkBytes());
+            try (Attention.BudgetScope inner = Attention.chunkBytesScope(99)) {
+                assertEquals(99, Attention.chunkBytes());
+            }
+            assertEquals(1234, Attention.chunkBytes());
+        }
+        assertEquals(def, Attention.chunkBytes());
+    }
+
+    @Test
     void anAdditiveMaskBlocksKeys() {
         Tensor q = rng.normal(DType.FLOAT64, 1, 2, 3, 4);     // [B, heads, T, d]
         Tensor k = rng.normal(DType.FLOAT64, 1, 2, 3, 4);
