@@ -59,10 +59,34 @@ public final class NoiseSchedule {
         }
     }
 
-    private static double[] linspace(double a, double b, int n) {
+    /**
+     * {@code torch.linspace(a, b, n, dtype=torch.float64)} on the CPU, bit for bit (PyTorch 1.13's AVX2 kernel, which
+     * produced the reference fixtures): {@code step = (b - a) / (n - 1)}; the first half counts up from {@code a},
+     * the second half down from {@code b}, and the values come in 4-lane vectors (two per iteration while at least
+     * 8 remain, then one by one) whose lanes are {@code base + j * step}, where the whole vector takes the half of
+     * its first index. The compiler contracts {@code a + step * i} into a fused multiply-add. A plain
+     * {@code a + (b - a) * i / (n - 1)} differs in the last bit for about a third of the values of a 1000-step
+     * schedule.
+     */
+    static double[] linspace(double a, double b, int n) {
         double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = n == 1 ? a : a + (b - a) * i / (n - 1);
+        if (n == 1) {
+            v[0] = a;                                      // torch fills with start
+            return v;
+        }
+        double step = (b - a) / (n - 1);
+        int half = n / 2;
+        int i = 0;
+        for (; i <= n - 8; i += 8) {                       // vectorized: two blocks of 4 lanes per iteration
+            for (int k = i; k < i + 8; k += 4) {
+                double base = k < half ? Math.fma(step, k, a) : Math.fma(-step, n - k - 1, b);
+                for (int j = 0; j < 4; j++) {
+                    v[k + j] = Math.fma(j, step, base);
+                }
+            }
+        }
+        for (; i < n; i++) {                               // scalar tail
+            v[i] = i < half ? Math.fma(step, i, a) : Math.fma(-step, n - i - 1, b);
         }
         return v;
     }
@@ -154,7 +178,7 @@ public final class NoiseSchedule {
         double[] b = new double[n];
         double prev = 1;
         for (int t = 0; t < n; t++) {
-            double r = (a[t] - last) * first / (first - last);
+            double r = (a[t] - last) * (first / (first - last));      // diffusers' order of operations
             double ac = r * r;
             b[t] = t == n - 1 ? 1.0 : 1 - ac / prev;
             prev = ac;
