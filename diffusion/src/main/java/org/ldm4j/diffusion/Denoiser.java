@@ -14,7 +14,8 @@ import org.ldm4j.core.tensor.Tensor;
 public interface Denoiser {
     /**
      * @param xt   noisy latents [B, C, H, W]
-     * @param t    float32 timesteps [B] (integers in [0, T))
+     * @param t    float32 timesteps [B] in [0, T): whole numbers for the DDPM/DDIM/PLMS samplers, fractional for
+     *             the sigma-space ones (Euler, Heun, DPM-Solver++), as k-diffusion evaluates them
      * @param cond the batch's conditioning (may be {@link Conditioning#NONE})
      * @return the model output, xt's shape
      */
