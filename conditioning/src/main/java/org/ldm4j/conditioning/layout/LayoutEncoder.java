@@ -66,6 +66,10 @@ public final class LayoutEncoder extends Module implements Conditioner<List<Layo
     /** As many layouts without objects (whole-image crop) as {@code layouts}. */
     @Override
     public List<Layout> unconditionalLike(List<Layout> layouts) {
+        if (layouts == null || layouts.isEmpty()) {
+            throw new IllegalArgumentException("layouts: expected at least one layout, got "
+                    + (layouts == null ? "null" : "an empty list"));
+        }
         List<Layout> out = new ArrayList<>(layouts.size());
         for (int i = 0; i < layouts.size(); i++) {
             out.add(Layout.of());

@@ -1,6 +1,7 @@
 package org.ldm4j.conditioning.layout;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.ldm4j.core.tensor.Tensor;
 
@@ -25,12 +26,16 @@ import org.ldm4j.core.tensor.Tensor;
  * vocabulary C+n+1, the sequence 5 * maxObjects long. Unambiguous and small, for training from scratch.
  *
  * <p>Objects keep their order (the reference shuffles them in its data pipeline). A layout with more objects
- * than {@code maxObjects} is an error.
+ * than {@code maxObjects} is an error, unless the tokenizer was made {@link #withTruncation truncating}: then
+ * only the first {@code maxObjects} are kept, as the reference's {@code build} does. A tokenizer that does not
+ * encode the crop takes layouts of the whole image only: re-express a cropped layout with
+ * {@link Layout#inCropFrame()} first (the reference's builders do that internally).
  *
  * <pre>{@code
  * LayoutTokenizer tok = LayoutTokenizer.openImages(601);              // 8192 tokens, 92 per layout
  * Tensor ids = tok.tokenize(List.of(Layout.of(new Box(5, 0.1, 0.2, 0.5, 0.9))));   // int64 [1, 92]
- * // ids[0, 0..2] = 5, round(0.2*89)*90 + round(0.1*89) = 18*90 + 9 = 1629, 80*90 + 44 = 7244 (0.9*89 = 80.1)
+ * // ids[0, 0..2] = 5, round(0.2*89)*90 + round(0.1*89) = 18*90 + 9 = 1629, 80*90 + 44 = 7244 (0.9*89 = 80.1;
+ * // 0.5*89 = 44.5 rounds to even); ids[0, 3..89] = 8191 (padding); ids[0, 90..91] = 0, 8099 (the whole image)
  * }</pre>
  */
 public final class LayoutTokenizer {
@@ -49,14 +54,17 @@ public final class LayoutTokenizer {
     private final int vocabSize;
     private final int grid;          // CORNER_PAIRS: sections per axis; SEPARATE_COORDINATES: bins
     private final boolean encodeCrop;
+    private final boolean truncate;  // keep the first maxObjects objects instead of rejecting longer layouts
 
-    private LayoutTokenizer(Scheme scheme, int classes, int maxObjects, int vocabSize, int grid, boolean encodeCrop) {
+    private LayoutTokenizer(Scheme scheme, int classes, int maxObjects, int vocabSize, int grid, boolean encodeCrop,
+                            boolean truncate) {
         this.scheme = scheme;
         this.classes = classes;
         this.maxObjects = maxObjects;
         this.vocabSize = vocabSize;
         this.grid = grid;
         this.encodeCrop = encodeCrop;
+        this.truncate = truncate;
     }
 
     /**
@@ -83,7 +91,7 @@ public final class LayoutTokenizer {
             throw new IllegalArgumentException("classes: expected at most vocabSize - 1 = " + (vocabSize - 1)
                     + " class tokens, got " + classes);
         }
-        return new LayoutTokenizer(Scheme.CORNER_PAIRS, classes, maxObjects, vocabSize, s, encodeCrop);
+        return new LayoutTokenizer(Scheme.CORNER_PAIRS, classes, maxObjects, vocabSize, s, encodeCrop, false);
     }
 
     /** The {@code layout2img-openimages256} setting: 8192 tokens, 30 objects, crop encoded: 92 tokens. */
@@ -99,7 +107,15 @@ public final class LayoutTokenizer {
             throw new IllegalArgumentException("bins: expected at least 2 coordinate bins, got " + bins);
         }
         return new LayoutTokenizer(Scheme.SEPARATE_COORDINATES, classes, maxObjects,
-                Math.addExact(Math.addExact(classes, bins), 1), bins, false);
+                Math.addExact(Math.addExact(classes, bins), 1), bins, false, false);
+    }
+
+    /**
+     * A copy that keeps the first {@code maxObjects} objects of longer layouts (the reference's {@code build},
+     * which warns and truncates) when {@code truncate}, or rejects them (the default).
+     */
+    public LayoutTokenizer withTruncation(boolean truncate) {
+        return new LayoutTokenizer(scheme, classes, maxObjects, vocabSize, grid, encodeCrop, truncate);
     }
 
     private static void positive(String name, int v) {
@@ -122,33 +138,43 @@ public final class LayoutTokenizer {
 
     // ---------------------------------------------------------------- encoding
 
-    /** One layout -> its {@link #sequenceLength()} tokens. */
+    /** One layout -> its {@link #sequenceLength()} tokens; missing objects are padding objects. */
     public long[] tokenize(Layout layout) {
         if (layout == null) {
             throw new IllegalArgumentException("layout: expected a layout, got null");
         }
         List<Box> objects = layout.objects();
         if (objects.size() > maxObjects) {
-            throw new IllegalArgumentException("layout: expected at most " + maxObjects + " objects, got "
-                    + objects.size() + " (drop some, or build the tokenizer with a larger maxObjects)");
+            if (!truncate) {
+                throw new IllegalArgumentException("layout: expected at most " + maxObjects + " objects, got "
+                        + objects.size() + " (drop some, build the tokenizer with a larger maxObjects, or use "
+                        + "withTruncation(true) to keep the first " + maxObjects + ")");
+            }
+            objects = objects.subList(0, maxObjects);
+        }
+        if (!encodeCrop && !layout.crop().equals(Layout.Crop.FULL)) {
+            throw new IllegalArgumentException("layout: expected the whole-image crop (0, 0, 1, 1)"
+                    + " (this tokenizer does not encode the crop), got " + layout.crop()
+                    + "; tokenize layout.inCropFrame() to express the boxes relative to the crop");
         }
         long[] out = new long[sequenceLength()];
         int per = tokensPerObject();
         for (int i = 0; i < maxObjects; i++) {
-            Box b = i < objects.size() ? objects.get(i) : null;
-            if (b != null && b.classId() >= classes) {
-                throw new IllegalArgumentException("layout: object " + i + " has class id " + b.classId()
-                        + ", expected one in [0, " + classes + ")");
-            }
             int at = i * per;
-            if (b == null) {
-                java.util.Arrays.fill(out, at, at + per, padToken());
-            } else if (scheme == Scheme.CORNER_PAIRS) {
-                out[at] = b.classId();
+            if (i >= objects.size()) {
+                Arrays.fill(out, at, at + per, padToken());
+                continue;
+            }
+            Box b = objects.get(i);
+            if (b.classId() >= classes) {
+                throw new IllegalArgumentException("objects[" + i + "].classId: expected a class id in [0, "
+                        + classes + "), got " + b.classId());
+            }
+            out[at] = b.classId();
+            if (scheme == Scheme.CORNER_PAIRS) {
                 out[at + 1] = corner(b.x0(), b.y0());
                 out[at + 2] = corner(b.x1(), b.y1());
             } else {
-                out[at] = b.classId();
                 out[at + 1] = classes + bin(b.x0());
                 out[at + 2] = classes + bin(b.y0());
                 out[at + 3] = classes + bin(b.x1());
@@ -197,7 +223,12 @@ public final class LayoutTokenizer {
 
     /**
      * The layout a token sequence describes (the reference's {@code inverse_build}): padding objects dropped,
-     * corners at their grid points (CORNER_PAIRS) or coordinates at their bin centres.
+     * corners at their grid points (CORNER_PAIRS) or coordinates at their bin centres. Every coordinate comes
+     * back within half a grid cell ({@link #cellSize()} / 2) of the one tokenized, class ids exactly.
+     *
+     * @throws IllegalArgumentException naming the offending position if a token is not what the scheme puts
+     *                                  there (a class id out of range, a coordinate token out of the grid,
+     *                                  corners that do not make a box)
      */
     public Layout decode(long[] tokens) {
         if (tokens == null || tokens.length != sequenceLength()) {
@@ -207,26 +238,76 @@ public final class LayoutTokenizer {
         int per = tokensPerObject();
         List<Box> boxes = new ArrayList<>();
         for (int i = 0; i < maxObjects; i++) {
-            long c = tokens[i * per];
+            int at = i * per;
+            long c = tokens[at];
             if (c == padToken()) {
                 continue;
             }
-            if (scheme == Scheme.CORNER_PAIRS) {
-                double[] tl = cornerPoint(tokens[i * per + 1]);
-                double[] br = cornerPoint(tokens[i * per + 2]);
-                boxes.add(new Box((int) c, tl[0], tl[1], br[0], br[1]));
-            } else {
-                boxes.add(new Box((int) c, centre(tokens[i * per + 1]), centre(tokens[i * per + 2]),
-                        centre(tokens[i * per + 3]), centre(tokens[i * per + 4])));
+            if (c < 0 || c >= classes) {
+                throw new IllegalArgumentException("tokens[" + at + "]: expected a class id in [0, " + classes
+                        + ") or the padding token " + padToken() + ", got " + c);
+            }
+            for (int k = 1; k < per; k++) {
+                checkCoordinateToken(tokens, at + k);
+            }
+            try {
+                if (scheme == Scheme.CORNER_PAIRS) {
+                    double[] tl = cornerPoint(tokens[at + 1]);
+                    double[] br = cornerPoint(tokens[at + 2]);
+                    boxes.add(new Box((int) c, tl[0], tl[1], br[0], br[1]));
+                } else {
+                    boxes.add(new Box((int) c, centre(tokens[at + 1]), centre(tokens[at + 2]),
+                            centre(tokens[at + 3]), centre(tokens[at + 4])));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("tokens[" + at + ".." + (at + per - 1) + "]: " + e.getMessage(),
+                        e);
             }
         }
         Layout.Crop crop = Layout.Crop.FULL;
         if (encodeCrop) {
-            double[] tl = cornerPoint(tokens[tokens.length - 2]);
-            double[] br = cornerPoint(tokens[tokens.length - 1]);
-            crop = new Layout.Crop(tl[0], tl[1], br[0], br[1]);
+            int at = tokens.length - 2;
+            checkCoordinateToken(tokens, at);
+            checkCoordinateToken(tokens, at + 1);
+            double[] tl = cornerPoint(tokens[at]);
+            double[] br = cornerPoint(tokens[at + 1]);
+            try {
+                crop = new Layout.Crop(tl[0], tl[1], br[0], br[1]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("tokens[" + at + ".." + (at + 1) + "]: " + e.getMessage(), e);
+            }
         }
         return new Layout(boxes, crop);
+    }
+
+    /** Int64 [B, sequenceLength()] token ids -> B layouts ({@link #decode(long[])} per row). */
+    public List<Layout> decode(Tensor tokens) {
+        if (tokens == null || tokens.rank() != 2 || tokens.size(1) != sequenceLength()) {
+            throw new IllegalArgumentException("tokens: expected [B, " + sequenceLength() + "] token ids, got "
+                    + (tokens == null ? "null" : Arrays.toString(tokens.shape())));
+        }
+        long[] all = tokens.toLongArray();
+        int n = sequenceLength();
+        List<Layout> out = new ArrayList<>((int) tokens.size(0));
+        for (int b = 0; b < tokens.size(0); b++) {
+            try {
+                out.add(decode(Arrays.copyOfRange(all, b * n, (b + 1) * n)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("tokens row " + b + ": " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    /** A corner token in [0, s^2) (CORNER_PAIRS) or a bin token in [classes, classes + bins). */
+    private void checkCoordinateToken(long[] tokens, int at) {
+        long t = tokens[at];
+        long lo = scheme == Scheme.CORNER_PAIRS ? 0 : classes;
+        long hi = scheme == Scheme.CORNER_PAIRS ? (long) grid * grid : (long) classes + grid;
+        if (t < lo || t >= hi) {
+            throw new IllegalArgumentException("tokens[" + at + "]: expected a coordinate token in [" + lo + ", "
+                    + hi + "), got " + t);
+        }
     }
 
     private double[] cornerPoint(long token) {
@@ -262,8 +343,21 @@ public final class LayoutTokenizer {
         return grid;
     }
 
+    /**
+     * The quantisation step of a coordinate: the spacing 1 / (s - 1) of the grid points (CORNER_PAIRS) or the
+     * bin width 1 / n (SEPARATE_COORDINATES). Decoding is exact to half of it.
+     */
+    public double cellSize() {
+        return scheme == Scheme.CORNER_PAIRS ? 1.0 / (grid - 1) : 1.0 / grid;
+    }
+
     public boolean encodesCrop() {
         return encodeCrop;
+    }
+
+    /** Whether layouts with more than {@link #maxObjects()} objects are truncated rather than rejected. */
+    public boolean truncates() {
+        return truncate;
     }
 
     /** 3 (CORNER_PAIRS) or 5 (SEPARATE_COORDINATES). */
@@ -284,6 +378,6 @@ public final class LayoutTokenizer {
     @Override
     public String toString() {
         return "LayoutTokenizer(" + scheme + ", classes=" + classes + ", maxObjects=" + maxObjects + ", vocab="
-                + vocabSize + ", grid=" + grid + (encodeCrop ? ", crop" : "") + ")";
+                + vocabSize + ", grid=" + grid + (encodeCrop ? ", crop" : "") + (truncate ? ", truncating" : "") + ")";
     }
 }

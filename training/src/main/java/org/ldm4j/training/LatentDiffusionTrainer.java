@@ -1,0 +1,379 @@
+package org.ldm4j.training;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.ldm4j.core.autograd.GradMode;
+import org.ldm4j.core.io.Json;
+import org.ldm4j.core.optim.AdamW;
+import org.ldm4j.core.optim.GradClip;
+import org.ldm4j.core.optim.LrSchedule;
+import org.ldm4j.core.random.Rng;
+import org.ldm4j.core.tensor.MemoryScope;
+import org.ldm4j.core.tensor.Tensor;
+import org.ldm4j.diffusion.Conditioning;
+import org.ldm4j.diffusion.DiffusionLoss;
+import org.ldm4j.diffusion.sampling.DdimSampler;
+import org.ldm4j.diffusion.sampling.LatentDiffusionPipeline;
+import org.ldm4j.training.checkpoint.Checkpoint;
+import org.ldm4j.training.data.Batch;
+import org.ldm4j.training.data.Batches;
+import org.ldm4j.training.data.DataLoader;
+import org.ldm4j.training.data.Dataset;
+import org.ldm4j.training.data.LatentBatch;
+import org.ldm4j.training.data.LatentDataset;
+import org.ldm4j.training.image.Images;
+import org.ldm4j.training.report.Progress;
+import org.ldm4j.training.models.CondStage;
+import org.ldm4j.training.models.Conditions;
+import org.ldm4j.training.models.LatentDiffusion;
+
+/**
+ * Trains the diffusion model of a {@link LatentDiffusion} in the latent space of its frozen first stage
+ * (Rombach et al. 2022, Sec. 3.2): every step draws a shuffled batch, encodes it (or reads cached latents),
+ * replaces conditions by the unconditional input with probability {@code condDropout}, computes the diffusion
+ * loss at random timesteps, and takes one AdamW step over the U-Net and a trainable conditioning encoder, with
+ * gradient accumulation, clipping and learning-rate warm-up, then updates the EMA of the U-Net.
+ *
+ * <p>Determinism: every random draw of step s comes from streams forked from the run's seed by s, and the data
+ * loader's position is part of the checkpoint, so a run resumed from a checkpoint (after any interruption, kill
+ * -9 included) ends with the same weights as the uninterrupted run on the same machine. A step whose loss or
+ * gradient norm is not finite is reported and skipped: no weight, optimizer moment or EMA changes.
+ *
+ * <p>The run directory receives {@code checkpoints/step-*.safetensors}, {@code metrics.jsonl},
+ * {@code loss.png} and {@code samples/step-*.png} (grids from the EMA weights, one row per condition).
+ *
+ * <pre>{@code
+ * LatentDiffusionTrainer t = new LatentDiffusionTrainer(ldm, loss, shapes, null, config, runDir, modelJson);
+ * t.resume();                      // from runDir's last checkpoint, if any
+ * Result r = t.train(System.out);
+ * }</pre>
+ */
+public final class LatentDiffusionTrainer {
+    /** What a finished {@link #train} did. */
+    public record Result(long step, long skippedSteps, double lastLoss, Path lastCheckpoint) {
+    }
+
+    private static final String LOADER = "loader";
+
+    private final LatentDiffusion ldm;
+    private final DiffusionLoss loss;
+    private final Dataset data;
+    private final LatentDataset cache;
+    private final LdmTrainConfig config;
+    private final RunDirectory run;
+    private final Map<String, Object> modelDescription;
+    private final AdamW optimizer;
+    private final Map<String, Tensor> params;
+    private final Ema ema;
+    private final LrSchedule schedule;
+    private final Rng root;
+    private DataLoader loader;
+    private long step;
+    private long skipped;
+    private boolean scaleKnown;
+
+    /**
+     * @param ldm              the model; its U-Net, trainable conditioning encoder and learned log-variance train
+     * @param loss             the diffusion loss (schedule, prediction, loss type)
+     * @param data             the training images with their conditions
+     * @param cache            cached latents of {@code data} (null: encode every batch)
+     * @param config           the training settings
+     * @param runDir           where checkpoints, metrics and images go
+     * @param modelDescription how to rebuild the model (stored in every checkpoint's config), JSON-ready
+     */
+    public LatentDiffusionTrainer(LatentDiffusion ldm, DiffusionLoss loss, Dataset data, LatentDataset cache,
+            LdmTrainConfig config, Path runDir, Map<String, Object> modelDescription) {
+        if (ldm == null || loss == null || data == null || config == null || runDir == null) {
+            throw new IllegalArgumentException("ldm, loss, data, config, runDir: expected all, got a null");
+        }
+        if (!data.isUnbounded() && data.size() < 1) {
+            throw new IllegalArgumentException("data: expected a dataset with examples, got an empty one");
+        }
+        if (cache != null && cache.size() != data.size()) {
+            throw new IllegalArgumentException("cache: expected the latents of the " + data.size()
+                    + " training examples, got " + cache.size());
+        }
+        this.ldm = ldm;
+        this.loss = loss;
+        this.data = data;
+        this.cache = cache;
+        this.config = config;
+        this.modelDescription = new LinkedHashMap<>(modelDescription == null ? Map.of() : modelDescription);
+        try {
+            this.run = RunDirectory.open(runDir, config.keepLast());
+        } catch (IOException e) {
+            throw new UncheckedIOException("runDir: cannot create " + runDir + ": " + e.getMessage(), e);
+        }
+        ldm.train();
+        this.params = new LinkedHashMap<>();
+        ldm.trainableParameters().forEach((k, v) -> {
+            if (!k.startsWith("first_stage_model.")) {
+                params.put(k, v);
+            }
+        });
+        loss.trainableParameters().forEach((k, v) -> params.put("loss." + k, v));
+        this.optimizer = AdamW.builder(params).lr(config.lr()).weightDecay(config.weightDecay()).build();
+        this.ema = config.emaDecay() > 0 ? new Ema(ldm.wrapper(), "", config.emaDecay(), true) : null;
+        this.schedule = LrSchedule.linearWarmup(config.lr(), config.warmupSteps());
+        this.root = new Rng(config.seed());
+        this.loader = DataLoader.shuffled(data, config.batchSize(), root.fork(1));
+        this.scaleKnown = !Double.isNaN(config.scaleFactor());
+        if (scaleKnown) {
+            ldm.setScaleFactor(config.scaleFactor());
+        }
+    }
+
+    /** The optimizer step the next {@link #train} call starts from. */
+    public long step() {
+        return step;
+    }
+
+    public LatentDiffusion model() {
+        return ldm;
+    }
+
+    public Ema ema() {
+        return ema;
+    }
+
+    public RunDirectory runDirectory() {
+        return run;
+    }
+
+    /**
+     * Continues from the run directory's last readable checkpoint, if there is one (damaged newer files are
+     * reported on {@code out} and passed over). Returns the step it resumed from, or empty for a fresh start.
+     */
+    public Optional<Long> resume(PrintStream out) {
+        Optional<Checkpoint> last = run.latest(out, Checkpoint.MODEL, Checkpoint.OPTIMIZER);
+        if (last.isEmpty()) {
+            return Optional.empty();
+        }
+        Checkpoint c = last.get();
+        ldm.load(c.group(Checkpoint.MODEL), true);
+        if (ema != null) {
+            if (!c.hasGroup(Checkpoint.EMA)) {
+                throw new IllegalStateException("checkpoint: expected EMA weights (the run uses an EMA), found none in "
+                        + "the checkpoint of step " + c.step());
+            }
+            ema.load(c.group(Checkpoint.EMA), true);
+        }
+        optimizer.loadStateDict(c.group(Checkpoint.OPTIMIZER));
+        loader = DataLoader.resume(data, config.batchSize(), c.state(LOADER));
+        step = c.step();
+        skipped = Long.parseLong(c.metadata().getOrDefault("ldm4j.skipped_steps", "0"));
+        scaleKnown = true;
+        return Optional.of(step);
+    }
+
+    /** Trains up to {@code config.steps()} (or stops early at {@code stopAt}), reporting progress on {@code out}. */
+    public Result train(PrintStream out) {
+        return train(out, config.steps());
+    }
+
+    /**
+     * Trains from the current step up to step {@code stopAt} (at most {@code config.steps()}), checkpointing at
+     * the configured interval and at the end.
+     */
+    public Result train(PrintStream out, long stopAt) {
+        long end = Math.min(stopAt, config.steps());
+        if (!scaleKnown) {
+            fixScaleFactor(out);
+        }
+        Progress progress = run.progress("train-ldm", config.steps(), step, out);
+        double last = Double.NaN;
+        Path lastCheckpoint = null;
+        while (step < end) {
+            double value = trainStep();
+            if (Double.isFinite(value)) {
+                last = value;
+            } else {
+                skipped++;
+                out.println("train-ldm: step " + step + ": non-finite loss or gradient (" + value + "), step skipped;"
+                        + " no weights changed (" + skipped + " skipped so far)");
+            }
+            step++;
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("loss", value);
+            m.put("lr", optimizer.lr());
+            progress.update(step, m);
+            if (step % config.logEvery() == 0 || step == end) {
+                run.logMetrics(step, m);
+            }
+            if (config.sampleEvery() > 0 && step % config.sampleEvery() == 0) {
+                writeSamples(run.imageFile("samples", step));
+            }
+            if ((config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) || step == end) {
+                lastCheckpoint = checkpoint();
+                run.writeLossCurve("latent diffusion loss");
+            }
+        }
+        progress.finish();
+        return new Result(step, skipped, last, lastCheckpoint);
+    }
+
+    /** One optimizer step over {@code accumulate} micro-batches; returns the mean loss (non-finite: skipped). */
+    @SuppressWarnings("try")
+    private double trainStep() {
+        optimizer.setLr(schedule.lr(step));
+        optimizer.zeroGrad();
+        double total = 0;
+        int k = config.accumulate();
+        for (int micro = 0; micro < k; micro++) {
+            long[] indices = loader.nextIndices();
+            Rng r = root.fork(2).fork(step * k + micro);
+            try (MemoryScope s = MemoryScope.open()) {
+                Micro mb = fetch(indices, r.fork(0));
+                boolean[] drop = new boolean[indices.length];
+                Rng dropRng = r.fork(1);
+                for (int i = 0; i < drop.length; i++) {
+                    drop[i] = dropRng.nextDouble() < config.condDropout();
+                }
+                Conditioning cond = ldm.cond().encode(mb.conditions, drop);
+                Tensor l = loss.compute(ldm.denoiser(), mb.latents, cond, r.fork(2)).loss();
+                double v = l.item();
+                if (!Double.isFinite(v)) {
+                    optimizer.zeroGrad();
+                    return v;
+                }
+                total += v;
+                l.div(k).backward();
+            }
+        }
+        double norm = config.gradClip() > 0 ? GradClip.clipGlobalNorm(params.values(), config.gradClip())
+                : GradClip.globalNorm(params.values());
+        if (!Double.isFinite(norm)) {
+            optimizer.zeroGrad();
+            return norm;
+        }
+        optimizer.step();
+        if (ema != null) {
+            ema.update();
+        }
+        return total / k;
+    }
+
+    private record Micro(Tensor latents, Conditions conditions) {
+    }
+
+    @SuppressWarnings("try")
+    private Micro fetch(long[] indices, Rng posterior) {
+        if (cache != null) {
+            LatentBatch b = cache.batch(indices);
+            return new Micro(b.latents().mul(ldm.scaleFactor()), Conditions.of(b.labels(), b.captions(), b.layouts()));
+        }
+        Batch b = Batches.of(data, indices);
+        try (GradMode.Scope g = GradMode.disabled()) {
+            return new Micro(ldm.encodeFirstStage(b.images(), posterior), Conditions.of(b));
+        }
+    }
+
+    /** The paper's rescaling: scale = 1 / std of the first batch's latents (the reference's scale_by_std). */
+    @SuppressWarnings("try")
+    private void fixScaleFactor(PrintStream out) {
+        ldm.setScaleFactor(1.0);
+        DataLoader first = DataLoader.shuffled(data, config.batchSize(), root.fork(1));
+        try (MemoryScope s = MemoryScope.open(); GradMode.Scope g = GradMode.disabled()) {
+            Tensor z = fetch(first.nextIndices(), root.fork(3)).latents;
+            double[] v = z.toDoubleArray();
+            double mean = 0;
+            for (double x : v) {
+                mean += x;
+            }
+            mean /= v.length;
+            double ss = 0;
+            for (double x : v) {
+                ss += (x - mean) * (x - mean);
+            }
+            double std = Math.sqrt(ss / Math.max(1, v.length - 1));
+            if (!(std > 0) || !Double.isFinite(std)) {
+                throw new IllegalStateException("scale factor: the first batch's latents have standard deviation "
+                        + std + "; give a scale factor instead");
+            }
+            ldm.setScaleFactor(1.0 / std);
+        }
+        scaleKnown = true;
+        out.printf("train-ldm: latent scale factor %.5f (1 / std of the first batch's latents)%n", ldm.scaleFactor());
+    }
+
+    /** Writes a checkpoint of the current state and returns its file. */
+    public Path checkpoint() {
+        Map<String, Object> cfg = new LinkedHashMap<>(modelDescription);
+        cfg.put("train", RecordJson.toMap(config));
+        cfg.put("scale_factor", ldm.scaleFactor());
+        Checkpoint.Builder b = Checkpoint.builder(step).model(ldm.stateDict())
+                .optimizer(Checkpoint.OPTIMIZER, optimizer.stateDict()).state(LOADER, loader.state())
+                .state("seed", new long[] {config.seed()}).config(Json.write(cfg))
+                .metadata("ldm4j.kind", "latent-diffusion").metadata("ldm4j.skipped_steps", Long.toString(skipped));
+        if (ema != null) {
+            b.ema(ema.state());
+        }
+        return run.save(b.build());
+    }
+
+    /**
+     * The conditions of a sample grid: every class (CLASS), the captions or layouts of the first examples
+     * (TEXT, LAYOUT), or nothing (NONE), at most {@code rows}.
+     */
+    public Conditions gridConditions(int rows) {
+        CondStage.Kind kind = ldm.cond().kind();
+        if (kind == CondStage.Kind.CLASS) {
+            int n = Math.min(rows, ldm.cond().spec().classes());
+            long[] labels = new long[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = i;
+            }
+            return Conditions.classes(labels);
+        }
+        int n = (int) Math.min(rows, data.size());
+        Batch b = Batches.range(data, 0, n);
+        return Conditions.of(b);
+    }
+
+    /** Samples a grid from the EMA weights (4 per condition) with DDIM and guidance into {@code file}. */
+    @SuppressWarnings("try")
+    public void writeSamples(Path file) {
+        Conditions c = gridConditions(8).repeatEach(4);
+        boolean wasTraining = ldm.isTraining();
+        ldm.eval();
+        try (Ema.Swap swap = ema != null ? ema.swapIn() : null;
+                MemoryScope s = MemoryScope.open(); GradMode.Scope g = GradMode.disabled()) {
+            Tensor images = sample(c, config.sampleSteps(), config.guidance(), config.seed() + step);
+            Map<String, String> text = new LinkedHashMap<>();
+            text.put("step", Long.toString(step));
+            text.put("sampler", "ddim " + config.sampleSteps() + " steps, guidance " + config.guidance());
+            Images.writeGrid(images, 4, Images.DEFAULT_PADDING, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("samples: cannot write " + file + ": " + e.getMessage(), e);
+        } finally {
+            ldm.train(wasTraining);
+        }
+    }
+
+    /** Images [n, 3, H, W] for the conditions with the current weights. */
+    public Tensor sample(Conditions c, int steps, double guidance, long seed) {
+        return sample(ldm, data.height(), data.width(), c, steps, guidance, seed);
+    }
+
+    /** Images [n, 3, H, W] from {@code ldm} for the conditions: DDIM (eta 0) with classifier-free guidance. */
+    public static Tensor sample(LatentDiffusion ldm, int height, int width, Conditions c, int steps, double guidance,
+            long seed) {
+        CondStage cond = ldm.cond();
+        boolean guided = guidance != 1 && cond.kind() != CondStage.Kind.NONE;
+        LatentDiffusionPipeline p = LatentDiffusionPipeline.builder(ldm.denoiser(), ldm.process().prediction(),
+                ldm.codec(), ldm.process().schedule()).sampler(DdimSampler::new).scaleFactor(ldm.scaleFactor())
+                .unconditional(guided ? cond.unconditional(c.size()) : null).imageSize(height, width).build();
+        return p.sample(c.size(), cond.encode(c), steps, guided ? guidance : 1.0, seed);
+    }
+
+    static List<String> names(Map<String, ?> m) {
+        return new ArrayList<>(m.keySet());
+    }
+}

@@ -1,0 +1,311 @@
+package org.ldm4j.training.models;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.ldm4j.conditioning.ClassEmbedder;
+import org.ldm4j.conditioning.layout.Layout;
+import org.ldm4j.conditioning.layout.LayoutEncoder;
+import org.ldm4j.conditioning.layout.LayoutTokenizer;
+import org.ldm4j.conditioning.text.EmptyPrompt;
+import org.ldm4j.conditioning.text.TransformerEmbedder;
+import org.ldm4j.conditioning.text.TransformerEmbedderConfig;
+import org.ldm4j.conditioning.text.tokenize.BasicTokenizer;
+import org.ldm4j.conditioning.text.tokenize.WordPieceTokenizer;
+import org.ldm4j.conditioning.text.tokenize.WordPieceVocabulary;
+import org.ldm4j.core.nn.Module;
+import org.ldm4j.core.random.Rng;
+import org.ldm4j.core.tensor.Tensor;
+import org.ldm4j.diffusion.Conditioning;
+import org.ldm4j.training.data.Box;
+
+/**
+ * The conditioning stage of a latent diffusion model (the reference's {@code cond_stage_model}): turns a batch's
+ * {@link Conditions} into the U-Net's cross-attention context, with the unconditional input of classifier-free
+ * guidance and condition dropout for training it. Four kinds: none, class labels ({@link ClassEmbedder}, a null
+ * class for guidance), captions (a WordPiece tokenizer and the reference's {@link TransformerEmbedder}, trained
+ * jointly with the U-Net) and layouts ({@link LayoutEncoder}). Its {@link Spec} is plain data that a checkpoint
+ * stores (the text vocabulary included), so a stage is rebuilt from a checkpoint with no other file.
+ *
+ * <pre>{@code
+ * CondStage cond = CondStage.create(CondStage.Spec.classes(4, 64), rng);
+ * Conditioning c = cond.encode(Conditions.classes(0, 1, 2, 3));          // context [4, 1, 64]
+ * Conditioning uc = cond.unconditional(4);                                // the null class
+ * }</pre>
+ */
+public final class CondStage {
+    /** What the stage conditions on. */
+    public enum Kind {
+        /** Unconditional generation. */
+        NONE,
+        /** Class labels. */
+        CLASS,
+        /** Captions. */
+        TEXT,
+        /** Layouts (boxes with class ids). */
+        LAYOUT
+    }
+
+    /**
+     * The stage's shape as plain data.
+     *
+     * @param kind       what it conditions on
+     * @param classes    CLASS: the number of classes; LAYOUT: the number of box classes
+     * @param dim        the context width (the U-Net's {@code context_dim})
+     * @param layers     TEXT/LAYOUT: transformer layers
+     * @param heads      TEXT/LAYOUT: attention heads
+     * @param maxLength  TEXT: tokens per caption; LAYOUT: objects per layout
+     * @param vocabulary TEXT: the WordPiece vocabulary (empty otherwise)
+     * @param bins       LAYOUT: coordinate bins
+     */
+    public record Spec(Kind kind, int classes, int dim, int layers, int heads, int maxLength, List<String> vocabulary,
+            int bins) {
+        public Spec {
+            if (kind == null) {
+                throw new IllegalArgumentException("kind: expected one of NONE, CLASS, TEXT, LAYOUT, got null");
+            }
+            vocabulary = List.copyOf(vocabulary);
+            if (kind != Kind.NONE && dim < 1) {
+                throw new IllegalArgumentException("dim: expected a positive context width, got " + dim);
+            }
+            if ((kind == Kind.CLASS || kind == Kind.LAYOUT) && classes < 1) {
+                throw new IllegalArgumentException("classes: expected at least one class, got " + classes);
+            }
+            if ((kind == Kind.TEXT || kind == Kind.LAYOUT) && (layers < 1 || heads < 1 || maxLength < 1)) {
+                throw new IllegalArgumentException("layers, heads, maxLength: expected positive values, got "
+                        + layers + ", " + heads + ", " + maxLength);
+            }
+            if (kind == Kind.TEXT && vocabulary.size() < WordPieceVocabulary.SPECIALS.size() + 1) {
+                throw new IllegalArgumentException("vocabulary: expected the special tokens and at least one word, got "
+                        + vocabulary.size() + " tokens");
+            }
+            if (kind == Kind.LAYOUT && bins < 2) {
+                throw new IllegalArgumentException("bins: expected at least 2 coordinate bins, got " + bins);
+            }
+        }
+
+        /** No conditioning. */
+        public static Spec none() {
+            return new Spec(Kind.NONE, 0, 0, 0, 0, 0, List.of(), 0);
+        }
+
+        /** {@code classes} labels (plus the null class) embedded in {@code dim} features. */
+        public static Spec classes(int classes, int dim) {
+            return new Spec(Kind.CLASS, classes, dim, 0, 0, 0, List.of(), 0);
+        }
+
+        /** Captions: the vocabulary, a transformer of {@code layers} layers and {@code dim} width, {@code maxLength} tokens. */
+        public static Spec text(WordPieceVocabulary vocabulary, int dim, int layers, int heads, int maxLength) {
+            return new Spec(Kind.TEXT, 0, dim, layers, heads, maxLength, vocabulary.tokens(), 0);
+        }
+
+        /** Layouts of up to {@code maxObjects} boxes of {@code classes} classes, coordinates in {@code bins} bins. */
+        public static Spec layout(int classes, int maxObjects, int bins, int dim, int layers, int heads) {
+            return new Spec(Kind.LAYOUT, classes, dim, layers, heads, maxObjects, List.of(), bins);
+        }
+
+        /** As JSON-ready maps and lists. */
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
+            m.put("classes", classes);
+            m.put("dim", dim);
+            m.put("layers", layers);
+            m.put("heads", heads);
+            m.put("max_length", maxLength);
+            m.put("bins", bins);
+            m.put("vocabulary", vocabulary);
+            return m;
+        }
+
+        /** The spec {@link #toJson()} wrote. */
+        @SuppressWarnings("unchecked")
+        public static Spec fromJson(Map<String, Object> m) {
+            Object kind = m.get("kind");
+            Kind k;
+            try {
+                k = Kind.valueOf(String.valueOf(kind).toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cond.kind: expected none, class, text or layout, got " + kind, e);
+            }
+            List<String> vocab = new ArrayList<>();
+            if (m.get("vocabulary") instanceof List<?> l) {
+                for (Object o : l) {
+                    vocab.add(String.valueOf(o));
+                }
+            }
+            return new Spec(k, intOf(m, "classes"), intOf(m, "dim"), intOf(m, "layers"), intOf(m, "heads"),
+                    intOf(m, "max_length"), vocab, intOf(m, "bins"));
+        }
+
+        private static int intOf(Map<String, Object> m, String key) {
+            Object v = m.get(key);
+            if (!(v instanceof Number n)) {
+                throw new IllegalArgumentException("cond." + key + ": expected a number, got " + v);
+            }
+            return n.intValue();
+        }
+    }
+
+    private static final int DIM_HEAD = 32;
+
+    private final Spec spec;
+    private final Module module;
+    private final ClassEmbedder classEmbedder;
+    private final TransformerEmbedder text;
+    private final WordPieceTokenizer tokenizer;
+    private final LayoutEncoder layout;
+
+    private CondStage(Spec spec, Module module, ClassEmbedder classEmbedder, TransformerEmbedder text,
+            WordPieceTokenizer tokenizer, LayoutEncoder layout) {
+        this.spec = spec;
+        this.module = module;
+        this.classEmbedder = classEmbedder;
+        this.text = text;
+        this.tokenizer = tokenizer;
+        this.layout = layout;
+    }
+
+    /** A new stage of {@code spec} with weights drawn from {@code rng}. */
+    public static CondStage create(Spec spec, Rng rng) {
+        if (spec == null) {
+            throw new IllegalArgumentException("spec: expected a CondStage.Spec, got null");
+        }
+        switch (spec.kind()) {
+            case NONE:
+                return new CondStage(spec, null, null, null, null, null);
+            case CLASS: {
+                ClassEmbedder e = new ClassEmbedder(spec.classes(), spec.dim(), rng);
+                return new CondStage(spec, e, e, null, null, null);
+            }
+            case TEXT: {
+                WordPieceTokenizer tok = WordPieceTokenizer.of(WordPieceVocabulary.of(spec.vocabulary()),
+                        BasicTokenizer.uncased());
+                TransformerEmbedderConfig c = new TransformerEmbedderConfig(spec.dim(), spec.layers(),
+                        tok.vocabSize(), spec.maxLength(), spec.heads(), DIM_HEAD, 4, 0.0);
+                TransformerEmbedder e = new TransformerEmbedder(c, EmptyPrompt.ofIds(tok.padId(), tok.encode("")), rng);
+                return new CondStage(spec, e, null, e, tok, null);
+            }
+            case LAYOUT: {
+                LayoutTokenizer tok = LayoutTokenizer.separateCoordinates(spec.classes(), spec.maxLength(), spec.bins())
+                        .withTruncation(true);
+                TransformerEmbedderConfig c = new TransformerEmbedderConfig(spec.dim(), spec.layers(),
+                        tok.vocabSize(), tok.sequenceLength(), spec.heads(), DIM_HEAD, 4, 0.0);
+                LayoutEncoder e = new LayoutEncoder(tok, c, rng);
+                return new CondStage(spec, e, null, null, null, e);
+            }
+            default:
+                throw new AssertionError(spec.kind());
+        }
+    }
+
+    public Spec spec() {
+        return spec;
+    }
+
+    public Kind kind() {
+        return spec.kind();
+    }
+
+    /** The encoder module ({@code cond_stage_model}), or null for {@link Kind#NONE}. */
+    public Module module() {
+        return module;
+    }
+
+    /** The U-Net's {@code context_dim}, or 0 without conditioning. */
+    public int contextDim() {
+        return spec.kind() == Kind.NONE ? 0 : spec.dim();
+    }
+
+    /** The caption tokenizer of a TEXT stage. */
+    public WordPieceTokenizer tokenizer() {
+        if (tokenizer == null) {
+            throw new IllegalStateException("tokenizer: a " + spec.kind() + " stage has no caption tokenizer");
+        }
+        return tokenizer;
+    }
+
+    /** Encodes every condition. */
+    public Conditioning encode(Conditions c) {
+        return encode(c, new boolean[c.size()]);
+    }
+
+    /**
+     * Encodes the conditions with the unconditional input in place of example i where {@code drop[i]} (condition
+     * dropout, the reference's {@code ucg_training}): the null class, the empty caption, the empty layout.
+     */
+    public Conditioning encode(Conditions c, boolean[] drop) {
+        if (c == null) {
+            throw new IllegalArgumentException("conditions: expected a batch of conditions, got null");
+        }
+        if (drop == null || drop.length != c.size()) {
+            throw new IllegalArgumentException("drop: expected " + c.size() + " flags, got "
+                    + (drop == null ? "null" : drop.length));
+        }
+        int n = c.size();
+        switch (spec.kind()) {
+            case NONE:
+                return Conditioning.NONE;
+            case CLASS: {
+                long[] labels = c.labels();
+                for (int i = 0; i < n; i++) {
+                    if (labels[i] < 0 || labels[i] >= spec.classes()) {
+                        throw new IllegalArgumentException("labels: expected classes in [0, " + spec.classes()
+                                + "), got " + labels[i] + " at index " + i);
+                    }
+                    if (drop[i]) {
+                        labels[i] = classEmbedder.nullClass();
+                    }
+                }
+                return Conditioning.ofContext(classEmbedder.encode(Tensor.of(labels, n)));
+            }
+            case TEXT: {
+                List<String> captions = new ArrayList<>(c.captions());
+                for (int i = 0; i < n; i++) {
+                    if (drop[i]) {
+                        captions.set(i, "");
+                    }
+                }
+                return Conditioning.ofContext(text.encode(tokenizer.encode(captions, spec.maxLength()).ids()));
+            }
+            case LAYOUT: {
+                List<Layout> layouts = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    layouts.add(drop[i] ? Layout.of() : toLayout(c.layouts().get(i)));
+                }
+                return Conditioning.ofContext(layout.encode(layouts));
+            }
+            default:
+                throw new AssertionError(spec.kind());
+        }
+    }
+
+    /** The unconditional input of {@code n} examples, for classifier-free guidance. */
+    public Conditioning unconditional(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n: expected a positive batch size, got " + n);
+        }
+        boolean[] all = new boolean[n];
+        java.util.Arrays.fill(all, true);
+        return encode(Conditions.classes(new long[n]), all);
+    }
+
+    private Layout toLayout(List<Box> boxes) {
+        org.ldm4j.conditioning.layout.Box[] out = new org.ldm4j.conditioning.layout.Box[boxes.size()];
+        for (int i = 0; i < out.length; i++) {
+            Box b = boxes.get(i);
+            if (b.classId() >= spec.classes()) {
+                throw new IllegalArgumentException("layouts: expected box classes in [0, " + spec.classes() + "), got "
+                        + b.classId());
+            }
+            out[i] = new org.ldm4j.conditioning.layout.Box(b.classId(), b.x0(), b.y0(), b.x1(), b.y1());
+        }
+        return Layout.of(out);
+    }
+
+    @Override
+    public String toString() {
+        return "CondStage[" + spec.kind() + (spec.kind() == Kind.NONE ? "" : ", dim " + spec.dim()) + "]";
+    }
+}
