@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.ldm4j.core.autograd.GradMode;
@@ -19,8 +17,6 @@ import org.ldm4j.core.tensor.MemoryScope;
 import org.ldm4j.core.tensor.Tensor;
 import org.ldm4j.diffusion.Conditioning;
 import org.ldm4j.diffusion.DiffusionLoss;
-import org.ldm4j.diffusion.sampling.DdimSampler;
-import org.ldm4j.diffusion.sampling.LatentDiffusionPipeline;
 import org.ldm4j.training.checkpoint.Checkpoint;
 import org.ldm4j.training.data.Batch;
 import org.ldm4j.training.data.Batches;
@@ -346,9 +342,6 @@ public final class LatentDiffusionTrainer {
         try (Ema.Swap swap = ema != null ? ema.swapIn() : null;
                 MemoryScope s = MemoryScope.open(); GradMode.Scope g = GradMode.disabled()) {
             Tensor images = sample(c, config.sampleSteps(), config.guidance(), config.seed() + step);
-            Map<String, String> text = new LinkedHashMap<>();
-            text.put("step", Long.toString(step));
-            text.put("sampler", "ddim " + config.sampleSteps() + " steps, guidance " + config.guidance());
             Images.writeGrid(images, 4, Images.DEFAULT_PADDING, file);
         } catch (IOException e) {
             throw new UncheckedIOException("samples: cannot write " + file + ": " + e.getMessage(), e);
@@ -365,15 +358,6 @@ public final class LatentDiffusionTrainer {
     /** Images [n, 3, H, W] from {@code ldm} for the conditions: DDIM (eta 0) with classifier-free guidance. */
     public static Tensor sample(LatentDiffusion ldm, int height, int width, Conditions c, int steps, double guidance,
             long seed) {
-        CondStage cond = ldm.cond();
-        boolean guided = guidance != 1 && cond.kind() != CondStage.Kind.NONE;
-        LatentDiffusionPipeline p = LatentDiffusionPipeline.builder(ldm.denoiser(), ldm.process().prediction(),
-                ldm.codec(), ldm.process().schedule()).sampler(DdimSampler::new).scaleFactor(ldm.scaleFactor())
-                .unconditional(guided ? cond.unconditional(c.size()) : null).imageSize(height, width).build();
-        return p.sample(c.size(), cond.encode(c), steps, guided ? guidance : 1.0, seed);
-    }
-
-    static List<String> names(Map<String, ?> m) {
-        return new ArrayList<>(m.keySet());
+        return Sampling.run(ldm, height, width, Sampling.Request.of(c, Sampling.Name.DDIM, steps, guidance, seed), null);
     }
 }

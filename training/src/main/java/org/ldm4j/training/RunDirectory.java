@@ -132,8 +132,11 @@ public final class RunDirectory {
         return dir.resolve("loss.png");
     }
 
-    /** Redraws the loss curve from the metrics written so far. */
+    /** Redraws the loss curve from the metrics written so far (nothing before the first record). */
     public void writeLossCurve(String title) {
+        if (!Files.exists(metricsFile())) {
+            return;
+        }
         try {
             LossCurve.fromMetrics(MetricsLog.read(metricsFile()), "loss").title(title).write(lossCurveFile());
         } catch (IOException e) {

@@ -100,6 +100,11 @@ public final class LatentDiffusion extends Module {
         return firstStage;
     }
 
+    /** The first stage as a module (to load weights into). */
+    public Module firstStageModule() {
+        return firstStageModule;
+    }
+
     public CondStage cond() {
         return cond;
     }

@@ -146,10 +146,12 @@ public record LdmSpec(UNetConfig unet, FirstStageKind firstStage, AutoencoderCon
     }
 
     /**
-     * The model of an ldm4j latent diffusion checkpoint (a run's checkpoint file), with its weights; with
+     * The model of an ldm4j latent diffusion checkpoint (a checkpoint file, or a run directory's latest), with its
+     * weights; with
      * {@code useEma} the U-Net gets the EMA weights where the checkpoint has them.
      */
-    public static LatentDiffusion load(Path file, boolean useEma) throws IOException {
+    public static LatentDiffusion load(Path fileOrRunDir, boolean useEma) throws IOException {
+        Path file = FirstStages.resolve(fileOrRunDir);
         Checkpoint c = Checkpoint.read(file, Checkpoint.MODEL);
         LdmSpec spec = of(c, file);
         LatentDiffusion ldm = spec.build(new Rng(0));
