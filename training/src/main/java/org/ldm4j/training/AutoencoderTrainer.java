@@ -68,6 +68,38 @@ public final class AutoencoderTrainer {
         boolean discriminatorOn(long step);
     }
 
+    /** The generator half of a {@link Stage}. */
+    private interface Generator {
+        Tensor loss(Tensor x, long step, Rng rng, Tensor[] recs, Map<String, Double> log);
+    }
+
+    /** The discriminator loss of both autoencoder losses. */
+    private interface Discriminator {
+        DiscriminatorOutput loss(Tensor x, Tensor recs, long step);
+    }
+
+    /** A stage whose discriminator is on from {@code discStart} when {@code discFactor > 0}. */
+    private static Stage stage(Generator gen, Discriminator disc, double discFactor, long discStart) {
+        return new Stage() {
+            @Override
+            public Tensor generator(Tensor x, long step, Rng rng, Tensor[] recs, Map<String, Double> log) {
+                return gen.loss(x, step, rng, recs, log);
+            }
+
+            @Override
+            public Tensor discriminator(Tensor x, Tensor recs, long step, Map<String, Double> log) {
+                DiscriminatorOutput d = disc.loss(x, recs, step);
+                log.putAll(d.log().toMap("train"));
+                return d.loss();
+            }
+
+            @Override
+            public boolean discriminatorOn(long step) {
+                return discFactor > 0 && step >= discStart;
+            }
+        };
+    }
+
     private static final String LOADER = "loader";
     private static final String PERCEPTUAL = "loss.perceptual_loss.";
 
@@ -126,29 +158,14 @@ public final class AutoencoderTrainer {
         if (ae == null || loss == null) {
             throw new IllegalArgumentException("ae, loss: expected an AutoencoderKL and its AutoencoderLoss, got null");
         }
-        Stage s = new Stage() {
-            @Override
-            public Tensor generator(Tensor x, long step, Rng rng, Tensor[] recs, Map<String, Double> log) {
-                AutoencoderKL.Output out = ae.forward(x, rng, true);
-                recs[0] = out.reconstruction();
-                GeneratorOutput<KlLossLog> g = loss.generatorLoss(x, out.reconstruction(), out.posterior().kl(), step,
-                        ae.lastLayerWeight());
-                log.putAll(g.log().toMap("train"));
-                return g.loss();
-            }
-
-            @Override
-            public Tensor discriminator(Tensor x, Tensor recs, long step, Map<String, Double> log) {
-                DiscriminatorOutput d = loss.discriminatorLoss(x, recs, step);
-                log.putAll(d.log().toMap("train"));
-                return d.loss();
-            }
-
-            @Override
-            public boolean discriminatorOn(long step) {
-                return loss.config().discFactor() > 0 && step >= loss.config().discStart();
-            }
-        };
+        Stage s = stage((x, step, rng, recs, log) -> {
+            AutoencoderKL.Output out = ae.forward(x, rng, true);
+            recs[0] = out.reconstruction();
+            GeneratorOutput<KlLossLog> g = loss.generatorLoss(x, out.reconstruction(), out.posterior().kl(), step,
+                    ae.lastLayerWeight());
+            log.putAll(g.log().toMap("train"));
+            return g.loss();
+        }, loss::discriminatorLoss, loss.config().discFactor(), loss.config().discStart());
         return new AutoencoderTrainer(ae, ae, loss, loss.discriminator(), s, data, config, runDir, description);
     }
 
@@ -158,29 +175,14 @@ public final class AutoencoderTrainer {
         if (ae == null || loss == null) {
             throw new IllegalArgumentException("ae, loss: expected a VQModel and its VqAutoencoderLoss, got null");
         }
-        Stage s = new Stage() {
-            @Override
-            public Tensor generator(Tensor x, long step, Rng rng, Tensor[] recs, Map<String, Double> log) {
-                VQModel.Output out = ae.forward(x);
-                recs[0] = out.reconstruction();
-                GeneratorOutput<VqLossLog> g = loss.generatorLoss(out.codebookLoss(), x, out.reconstruction(), step,
-                        ae.lastLayerWeight());
-                log.putAll(g.log().toMap("train"));
-                return g.loss();
-            }
-
-            @Override
-            public Tensor discriminator(Tensor x, Tensor recs, long step, Map<String, Double> log) {
-                DiscriminatorOutput d = loss.discriminatorLoss(x, recs, step);
-                log.putAll(d.log().toMap("train"));
-                return d.loss();
-            }
-
-            @Override
-            public boolean discriminatorOn(long step) {
-                return loss.config().discFactor() > 0 && step >= loss.config().discStart();
-            }
-        };
+        Stage s = stage((x, step, rng, recs, log) -> {
+            VQModel.Output out = ae.forward(x);
+            recs[0] = out.reconstruction();
+            GeneratorOutput<VqLossLog> g = loss.generatorLoss(out.codebookLoss(), x, out.reconstruction(), step,
+                    ae.lastLayerWeight());
+            log.putAll(g.log().toMap("train"));
+            return g.loss();
+        }, loss::discriminatorLoss, loss.config().discFactor(), loss.config().discStart());
         return new AutoencoderTrainer(ae, ae, loss, loss.discriminator(), s, data, config, runDir, description);
     }
 

@@ -9,6 +9,7 @@ import org.ldm4j.core.tensor.DType;
 import org.ldm4j.core.tensor.MemoryScope;
 import org.ldm4j.core.tensor.Tensor;
 import org.ldm4j.core.testing.GradCheck;
+import org.ldm4j.core.testing.SampledGradCheck;
 
 /**
  * Double-precision finite-difference checks of the blocks and of whole tiny U-Nets: every element of the inputs

@@ -1,10 +1,7 @@
 package org.ldm4j.training.checkpoint;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import org.ldm4j.core.io.Json;
 
@@ -89,19 +86,6 @@ final class CheckpointFormat {
 
     /** ldm4j's version from the build (the cli's version file), or "(development build)". */
     static String ldm4jVersion() {
-        try (InputStream in = CheckpointFormat.class.getResourceAsStream("/org/ldm4j/training/cli/version.properties")) {
-            if (in != null) {
-                Properties p = new Properties();
-                p.load(in);
-                String v = p.getProperty("version", "");
-                if (!v.isEmpty() && !v.startsWith("${")) {
-                    return v;
-                }
-            }
-        } catch (IOException e) {
-            // fall through
-        }
-        String v = CheckpointFormat.class.getPackage().getImplementationVersion();
-        return v == null ? "(development build)" : v;
+        return org.ldm4j.training.Version.get();
     }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * every class and reports the measured fidelity ({@link Demo}).
  *
  * <pre>{@code
- * $ ./ldm4j demo                    # about 10 minutes on 2 cores; results in demo/
+ * $ ./ldm4j demo                    # about 12 minutes on 2 cores; results in demo/
  * $ ./ldm4j demo --quick --out /tmp/demo
  * }</pre>
  */
@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = {
-            "Trains a KL autoencoder (32x32 images to 8x8x4 latents) and a class-conditional latent diffusion model on "
+            "Trains a KL autoencoder (32x32 images to 16x16x4 latents) and a class-conditional latent diffusion model on "
                     + "the built-in shapes (9 classes: circle, square, triangle in red, green, blue), then samples "
                     + "every class with DDIM and classifier-free guidance from the EMA weights.",
             "",
@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
                     + "samples whose shape and colour match the requested class), OUT/report.json, and the two "
                     + "training runs (checkpoints, metrics, loss curves) under OUT/autoencoder and OUT/ldm."},
         footer = {"", "Examples:",
-                "  ldm4j demo                          the full demo (about 10 minutes on 2 cores)",
+                "  ldm4j demo                          the full demo (about 12 minutes on 2 cores)",
                 "  ldm4j demo --quick --out /tmp/d     a smoke run of every stage (seconds; samples mean nothing)"})
 final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -44,10 +44,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A smoke run of every stage on tiny step counts.")
     private boolean quick;
 
-    @Option(names = "--ae-steps", paramLabel = "N", description = "Autoencoder steps (default: 600).")
+    @Option(names = "--ae-steps", paramLabel = "N", description = "Autoencoder steps (default: 200).")
     private Long aeSteps;
 
-    @Option(names = "--ldm-steps", paramLabel = "N", description = "Latent diffusion steps (default: 2500).")
+    @Option(names = "--ldm-steps", paramLabel = "N", description = "Latent diffusion steps (default: 1000).")
     private Long ldmSteps;
 
     @Option(names = "--ae-batch", paramLabel = "N", description = "Autoencoder batch (default: 16).")
@@ -56,10 +56,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--ldm-batch", paramLabel = "N", description = "Latent diffusion batch (default: 32).")
     private Integer ldmBatch;
 
-    @Option(names = "--channels", paramLabel = "N", description = "The U-Net's base channels (default: 64).")
+    @Option(names = "--channels", paramLabel = "N", description = "The U-Net's base channels (default: 32).")
     private Integer channels;
 
-    @Option(names = "--lr", paramLabel = "LR", description = "Latent diffusion learning rate (default: 5e-4).")
+    @Option(names = "--lr", paramLabel = "LR", description = "Latent diffusion learning rate (default: 1e-3).")
     private Double lr;
 
     @Option(names = "--guidance", paramLabel = "S", description = "Guidance scale of the samples (default: 3).")

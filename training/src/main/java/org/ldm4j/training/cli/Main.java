@@ -1,9 +1,7 @@
 package org.ldm4j.training.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -90,20 +88,7 @@ public final class Main implements Callable<Integer> {
         }
 
         static String version() {
-            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
-                if (in != null) {
-                    Properties p = new Properties();
-                    p.load(in);
-                    String v = p.getProperty("version", "");
-                    if (!v.isEmpty() && !v.startsWith("${")) {
-                        return v;
-                    }
-                }
-            } catch (IOException e) {
-                // fall through to the manifest
-            }
-            String v = Main.class.getPackage().getImplementationVersion();
-            return v == null ? "(development build)" : v;
+            return org.ldm4j.training.Version.get();
         }
     }
 }

@@ -77,8 +77,9 @@ final class TrainLdmCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a config key (repeatable).")
     private List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--cond", paramLabel = "KIND", description = "none, class (default), text or layout "
-            + "(without --config).")
+    @Option(names = "--cond", paramLabel = "KIND", description = "none, class (default: labels into the U-Net's "
+            + "class embedding), class-attn (a ClassEmbedder through cross-attention, as the reference's cin "
+            + "models), text or layout (without --config).")
     private String cond = "class";
 
     @Option(names = "--channels", paramLabel = "N", description = "The U-Net's base channels (default: 64).")
@@ -175,8 +176,8 @@ final class TrainLdmCommand implements Callable<Integer> {
             int latent = ae.config().embedDim();
             var b = UNetConfig.builder().imageSize(size / f).inChannels(latent).outChannels(latent)
                     .modelChannels(channels).channelMult(1, 2).numResBlocks(2).numHeadChannels(32);
-            if (condSpec.kind() == CondStage.Kind.NONE) {
-                b.attentionResolutions(2);
+            if (condSpec.kind() == CondStage.Kind.NONE || condSpec.labelsToUnet()) {
+                b.attentionResolutions(2).numClasses(condSpec.labelsToUnet() ? condSpec.classes() + 1 : 0);
             } else {
                 b.attentionResolutions(1, 2).useSpatialTransformer(true).contextDim(condSpec.dim());
             }
@@ -245,10 +246,11 @@ final class TrainLdmCommand implements Callable<Integer> {
     static CondStage.Spec condFromOption(String kind, Dataset data, int dim) {
         return switch (kind) {
             case "none" -> CondStage.Spec.none();
-            case "class" -> CondStage.Spec.classes(data.numClasses(), dim);
+            case "class" -> CondStage.Spec.classLabels(data.numClasses());
+            case "class-attn" -> CondStage.Spec.classes(data.numClasses(), dim);
             case "text" -> CondStage.Spec.text(vocabulary(data), dim, 2, Math.max(1, dim / 32), 32);
             case "layout" -> CondStage.Spec.layout(data.numClasses(), 8, 32, dim, 2, Math.max(1, dim / 32));
-            default -> throw new IllegalArgumentException("--cond: expected none, class, text or layout, got \""
+            default -> throw new IllegalArgumentException("--cond: expected none, class, class-attn, text or layout, got \""
                     + kind + "\"");
         };
     }

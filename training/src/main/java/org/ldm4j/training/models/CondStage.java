@@ -66,8 +66,10 @@ public final class CondStage {
                 throw new IllegalArgumentException("kind: expected one of NONE, CLASS, TEXT, LAYOUT, got null");
             }
             vocabulary = List.copyOf(vocabulary);
-            if (kind != Kind.NONE && dim < 1) {
-                throw new IllegalArgumentException("dim: expected a positive context width, got " + dim);
+            if ((kind == Kind.TEXT || kind == Kind.LAYOUT) && dim < 1 || kind == Kind.CLASS && dim < 0) {
+                throw new IllegalArgumentException("dim: expected a positive context width"
+                        + (kind == Kind.CLASS ? " (or 0: labels into the U-Net's own class embedding)" : "")
+                        + ", got " + dim);
             }
             if ((kind == Kind.CLASS || kind == Kind.LAYOUT) && classes < 1) {
                 throw new IllegalArgumentException("classes: expected at least one class, got " + classes);
@@ -90,9 +92,26 @@ public final class CondStage {
             return new Spec(Kind.NONE, 0, 0, 0, 0, 0, List.of(), 0);
         }
 
-        /** {@code classes} labels (plus the null class) embedded in {@code dim} features. */
+        /** {@code classes} labels (plus the null class) embedded in {@code dim} features for cross-attention. */
         public static Spec classes(int classes, int dim) {
+            if (dim < 1) {
+                throw new IllegalArgumentException("dim: expected a positive context width, got " + dim);
+            }
             return new Spec(Kind.CLASS, classes, dim, 0, 0, 0, List.of(), 0);
+        }
+
+        /**
+         * {@code classes} labels (plus the null class {@code classes}) given to the U-Net's own class embedding,
+         * added to its timestep embedding in every residual block (the reference's {@code num_classes}, as ADM);
+         * the U-Net needs {@code num_classes = classes + 1}.
+         */
+        public static Spec classLabels(int classes) {
+            return new Spec(Kind.CLASS, classes, 0, 0, 0, 0, List.of(), 0);
+        }
+
+        /** Whether class labels go to the U-Net's class embedding rather than to cross-attention. */
+        public boolean labelsToUnet() {
+            return kind == Kind.CLASS && dim == 0;
         }
 
         /** Captions: the vocabulary, a transformer of {@code layers} layers and {@code dim} width, {@code maxLength} tokens. */
@@ -176,6 +195,9 @@ public final class CondStage {
             case NONE:
                 return new CondStage(spec, null, null, null, null, null);
             case CLASS: {
+                if (spec.labelsToUnet()) {
+                    return new CondStage(spec, null, null, null, null, null);
+                }
                 ClassEmbedder e = new ClassEmbedder(spec.classes(), spec.dim(), rng);
                 return new CondStage(spec, e, e, null, null, null);
             }
@@ -213,9 +235,14 @@ public final class CondStage {
         return module;
     }
 
-    /** The U-Net's {@code context_dim}, or 0 without conditioning. */
+    /** The U-Net's {@code context_dim}, or 0 without cross-attention. */
     public int contextDim() {
         return spec.kind() == Kind.NONE ? 0 : spec.dim();
+    }
+
+    /** The U-Net's {@code num_classes}: classes + 1 (the null class) for label conditioning, else 0. */
+    public int unetClasses() {
+        return spec.labelsToUnet() ? spec.classes() + 1 : 0;
     }
 
     /** The caption tokenizer of a TEXT stage. */
@@ -255,8 +282,11 @@ public final class CondStage {
                                 + "), got " + labels[i] + " at index " + i);
                     }
                     if (drop[i]) {
-                        labels[i] = classEmbedder.nullClass();
+                        labels[i] = spec.classes();
                     }
+                }
+                if (spec.labelsToUnet()) {
+                    return Conditioning.ofLabels(Tensor.of(labels, n));
                 }
                 return Conditioning.ofContext(classEmbedder.encode(Tensor.of(labels, n)));
             }
@@ -306,6 +336,7 @@ public final class CondStage {
 
     @Override
     public String toString() {
-        return "CondStage[" + spec.kind() + (spec.kind() == Kind.NONE ? "" : ", dim " + spec.dim()) + "]";
+        return "CondStage[" + spec.kind() + (spec.labelsToUnet() ? ", labels to the U-Net"
+                : spec.kind() == Kind.NONE ? "" : ", dim " + spec.dim()) + "]";
     }
 }

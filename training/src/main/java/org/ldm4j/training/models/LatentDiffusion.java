@@ -54,7 +54,11 @@ public final class LatentDiffusion extends Module {
         }
         this.process = process;
         int ctx = unet.config().contextDim();
-        if (cond.kind() != CondStage.Kind.NONE && ctx != cond.contextDim()) {
+        if (cond.unetClasses() != unet.config().numClasses()) {
+            throw new IllegalArgumentException("unet: expected num_classes " + cond.unetClasses() + " for " + cond
+                    + ", got " + unet.config().numClasses());
+        }
+        if (cond.kind() != CondStage.Kind.NONE && cond.contextDim() > 0 && ctx != cond.contextDim()) {
             throw new IllegalArgumentException("unet: expected context_dim " + cond.contextDim() + " (the "
                     + cond + "'s width), got " + ctx);
         }

@@ -104,6 +104,35 @@ class TrainingCommandsTest {
     }
 
     @Test
+    void textAndLayoutConditionedRunsSampleFromPromptsNegativePromptsAndLayouts(@TempDir Path tmp) throws IOException {
+        Path ae = trainAutoencoder(tmp.resolve("ae"));
+        for (String cond : List.of("text", "layout", "class-attn", "none")) {
+            Path ldm = tmp.resolve(cond);
+            Run r = run("train-ldm", "--out", ldm.toString(), "--first-stage", ae.toString(), "--cond", cond,
+                    "--channels", "32", "--examples", "16", "--batch-size", "2", "--steps", "1", "--sample-every", "1");
+            assertEquals(0, r.exit(), cond + ": " + r.err());
+            assertTrue(Files.exists(ldm.resolve("samples").resolve("step-000000001.png")), cond);
+        }
+        Run text = run("sample", "--checkpoint", tmp.resolve("text").toString(), "--prompt", "a small red circle",
+                "--negative-prompt", "blue", "--steps", "2", "--out", tmp.resolve("t").toString());
+        assertEquals(0, text.exit(), text.err());
+        Map<String, String> chunks = Images.readText(tmp.resolve("t").resolve("sample-0-000.png"));
+        assertEquals("a small red circle", chunks.get("prompt"));
+        assertEquals("blue", chunks.get("negative prompt"));
+        Run layout = run("sample", "--checkpoint", tmp.resolve("layout").toString(), "--layout",
+                "0:0.1,0.1,0.4,0.4;2:0.5,0.5,0.9,0.9", "--steps", "2", "--out", tmp.resolve("l").toString());
+        assertEquals(0, layout.exit(), layout.err());
+        Run badLayout = run("sample", "--checkpoint", tmp.resolve("layout").toString(), "--layout", "0:0.1,0.1",
+                "--out", tmp.resolve("l2").toString());
+        assertEquals(1, badLayout.exit());
+        assertTrue(badLayout.err().contains("--layout: expected boxes"), badLayout.err());
+        Run wrongKind = run("sample", "--checkpoint", tmp.resolve("text").toString(), "--class", "1", "--out",
+                tmp.resolve("w").toString());
+        assertEquals(1, wrongKind.exit());
+        assertTrue(wrongKind.err().contains("--prompt"), wrongKind.err());
+    }
+
+    @Test
     void aCorruptCheckpointIsAClearErrorAndResumeFallsBackToTheEarlierOne(@TempDir Path tmp) throws IOException {
         Path ae = trainAutoencoder(tmp.resolve("ae"));
         Path ckpts = ae.resolve("checkpoints");

@@ -44,7 +44,7 @@ class TextConditioningLearnsTest {
     private static final int SIZE = 16;
     private static final int TRAIN_EXAMPLES = 4_000;
     private static final long HELD_BACK_START = 1_000_000;
-    private static final int STEPS = 150;
+    private static final int STEPS = 180;
     private static final int BATCH = 16;
     private static final int MAX_LEN = 16;
 
@@ -94,7 +94,7 @@ class TextConditioningLearnsTest {
         List<Double> gains = new ArrayList<>();
         Rng eval = new Rng(99);
         try (GradMode.Scope g = GradMode.disabled()) {
-            for (int round = 0; round < 4; round++) {
+            for (int round = 0; round < 8; round++) {
                 Batch b = Batches.range(shapes, HELD_BACK_START + round * 32L, 32);
                 List<String> shuffled = new ArrayList<>(b.captions());
                 shuffled.add(shuffled.remove(0));

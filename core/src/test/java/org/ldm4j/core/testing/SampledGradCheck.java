@@ -1,4 +1,4 @@
-package org.ldm4j.unet;
+package org.ldm4j.core.testing;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -15,17 +15,17 @@ import org.ldm4j.core.tensor.Tensor;
 
 /**
  * Finite-difference checks of the gradients of a module's parameters at a random sample of elements (core's
- * GradCheck checks every element, which is too slow for a whole U-Net): the analytic gradient of
+ * GradCheck checks every element, which is too slow for a whole U-Net or transformer): the analytic gradient of
  * {@code sum(f() * r)} against central differences, in float64.
  */
-final class SampledGradCheck {
+public final class SampledGradCheck {
     private static final double EPS = 1e-6;
 
     private SampledGradCheck() {
     }
 
     /** Checks {@code samples} (tensor, element) pairs drawn uniformly over the named parameters. */
-    static void check(Supplier<Tensor> f, Map<String, Tensor> params, int samples, long seed, double atol,
+    public static void check(Supplier<Tensor> f, Map<String, Tensor> params, int samples, long seed, double atol,
                       double rtol) {
         List<String> names = new ArrayList<>(params.keySet());
         for (Tensor p : params.values()) {
