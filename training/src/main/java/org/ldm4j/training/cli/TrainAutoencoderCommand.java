@@ -27,6 +27,7 @@ import org.ldm4j.training.data.Dataset;
 import org.ldm4j.training.models.FirstStages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -61,8 +62,8 @@ final class TrainAutoencoderCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "The run directory.")
-    private Path out;
+    @Mixin
+    private RunOptions run;
 
     @Option(names = "--config", paramLabel = "YAML", description = "A reference autoencoder config "
             + "(configs/autoencoder/*.yaml).")
@@ -71,9 +72,6 @@ final class TrainAutoencoderCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a config key, e.g. "
             + "model.params.embed_dim=3 (repeatable).")
     private List<String> overrides = new ArrayList<>();
-
-    @Option(names = "--dataset", paramLabel = "SPEC", description = "Training images: " + DatasetOption.HELP + ".")
-    private String dataset = "shapes";
 
     @Option(names = "--size", paramLabel = "PX", description = "Image side (default: 32).")
     private int size = 32;
@@ -92,26 +90,14 @@ final class TrainAutoencoderCommand implements Callable<Integer> {
             + "perceptual weight is 0.")
     private Path lpips;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints (default: 500).")
-    private long checkpointEvery = 500;
-
     @Option(names = "--image-every", paramLabel = "N", description = "Steps between reconstruction grids "
             + "(default: 500).")
     private long imageEvery = 500;
 
-    @Option(names = "--keep", paramLabel = "K", description = "Checkpoints kept (default: 3).")
-    private int keep = 3;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 0).")
-    private long seed;
-
-    @Option(names = "--resume", description = "Continue from the run directory's last checkpoint.")
-    private boolean resume;
-
     @Override
     public Integer call() throws IOException {
         PrintStream log = WriterStream.printStream(spec.commandLine().getErr());
-        TrainLdmCommand.checkRunDirectory(out, resume);
+        run.checkRunDirectory();
         AutoencoderConfig ae = new AutoencoderConfig(32, List.of(1, 2), 1, List.of(), 4, true, 0.0, size, 3, 3, 4,
                 0);
         FirstStageLoss loss = new FirstStageLoss.Kl(AutoencoderLossConfig.ldm().withPerceptualWeight(0)
@@ -133,29 +119,29 @@ final class TrainAutoencoderCommand implements Callable<Integer> {
             ae = new AutoencoderConfig(ae.ch(), ae.chMult(), ae.numResBlocks(), ae.attnResolutions(), ae.zChannels(),
                     ae.doubleZ(), ae.dropout(), size, ae.inChannels(), ae.outCh(), ae.embedDim(), ae.nEmbed());
         }
-        Dataset data = DatasetOption.open(dataset, size, seed);
+        Dataset data = DatasetOption.open(run.dataset, size, run.seed);
         AeTrainConfig train = new AeTrainConfig(steps, batchSize != null ? batchSize : batch, lr != null ? lr : rate,
-                0.0, 10, imageEvery, checkpointEvery, keep, seed);
-        Rng rng = new Rng(seed);
+                0.0, 10, imageEvery, run.checkpointEvery, run.keep, run.seed);
+        Rng rng = new Rng(run.seed);
         Map<String, Object> description = new LinkedHashMap<>();
         description.put(FirstStages.CONFIG_KEY, RecordJson.toMap(ae));
-        description.put("dataset", dataset);
+        description.put("dataset", run.dataset);
         AutoencoderTrainer trainer;
         if (loss instanceof FirstStageLoss.Vq vq) {
             description.put(FirstStages.KIND_KEY, "VQ");
             VqLossConfig lc = vq.config();
             VqAutoencoderLoss l = lpips != null ? new VqAutoencoderLoss(lc, Lpips.load(lpips), rng.fork(2))
                     : new VqAutoencoderLoss(withoutPerceptual(lc, log), rng.fork(2));
-            trainer = AutoencoderTrainer.vq(new VQModel(ae, rng.fork(1)), l, data, train, out, description);
+            trainer = AutoencoderTrainer.vq(new VQModel(ae, rng.fork(1)), l, data, train, run.out, description);
         } else {
             description.put(FirstStages.KIND_KEY, "KL");
             AutoencoderLossConfig lc = loss instanceof FirstStageLoss.Kl kl ? kl.config()
                     : AutoencoderLossConfig.ldm().withDiscFactor(0);
             AutoencoderLoss l = lpips != null ? new AutoencoderLoss(lc, Lpips.load(lpips), rng.fork(2))
                     : new AutoencoderLoss(withoutPerceptual(lc, log), rng.fork(2));
-            trainer = AutoencoderTrainer.kl(new AutoencoderKL(ae, rng.fork(1)), l, data, train, out, description);
+            trainer = AutoencoderTrainer.kl(new AutoencoderKL(ae, rng.fork(1)), l, data, train, run.out, description);
         }
-        if (resume) {
+        if (run.resume) {
             trainer.resume(log);
         }
         AutoencoderTrainer.Result r = trainer.train(log);

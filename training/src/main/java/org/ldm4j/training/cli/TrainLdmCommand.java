@@ -2,7 +2,6 @@ package org.ldm4j.training.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +15,6 @@ import org.ldm4j.diffusion.DiffusionLossConfig;
 import org.ldm4j.diffusion.Prediction;
 import org.ldm4j.training.LatentDiffusionTrainer;
 import org.ldm4j.training.LdmTrainConfig;
-import org.ldm4j.training.RunDirectory;
 import org.ldm4j.training.config.CondStageConfig;
 import org.ldm4j.training.config.LatentDiffusionConfig;
 import org.ldm4j.training.config.LdmYaml;
@@ -30,6 +28,7 @@ import org.ldm4j.training.models.LdmSpec;
 import org.ldm4j.unet.UNetConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -63,8 +62,8 @@ final class TrainLdmCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "The run directory.")
-    private Path out;
+    @Mixin
+    private RunOptions run;
 
     @Option(names = "--first-stage", required = true, paramLabel = "CKPT", description = "The autoencoder: a "
             + "train-autoencoder checkpoint or run directory.")
@@ -87,9 +86,6 @@ final class TrainLdmCommand implements Callable<Integer> {
 
     @Option(names = "--prediction", paramLabel = "P", description = "eps (default), x0 or v.")
     private String prediction = "eps";
-
-    @Option(names = "--dataset", paramLabel = "SPEC", description = "Training images: " + DatasetOption.HELP + ".")
-    private String dataset = "shapes";
 
     @Option(names = "--examples", paramLabel = "N", description = "Training examples (default: 4096; the "
             + "built-in shapes are unbounded).")
@@ -132,25 +128,13 @@ final class TrainLdmCommand implements Callable<Integer> {
             + "(default: 500).")
     private long sampleEvery = 500;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints (default: 500).")
-    private long checkpointEvery = 500;
-
-    @Option(names = "--keep", paramLabel = "K", description = "Checkpoints kept (default: 3).")
-    private int keep = 3;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Seed (default: 0).")
-    private long seed;
-
-    @Option(names = "--resume", description = "Continue from the run directory's last checkpoint.")
-    private boolean resume;
-
     @Override
     public Integer call() throws IOException {
         PrintStream log = WriterStream.printStream(spec.commandLine().getErr());
-        checkRunDirectory(out, resume);
+        run.checkRunDirectory();
         FirstStages.Loaded ae = FirstStages.load(firstStage);
         int size = ae.config().resolution();
-        Dataset data = DatasetOption.open(dataset, size, seed);
+        Dataset data = DatasetOption.open(run.dataset, size, run.seed);
         if (!data.isUnbounded() || examples < data.size()) {
             data = data.limit(Math.min(examples, data.size()));
         }
@@ -184,7 +168,7 @@ final class TrainLdmCommand implements Callable<Integer> {
             spec = new LdmSpec(b.build(), ae.kind(), ae.config(), condSpec, LdmSpec.ScheduleSpec.ldm(),
                     predictionOf(prediction), size, size);
         }
-        LatentDiffusion ldm = spec.build(new Rng(seed).fork(3));
+        LatentDiffusion ldm = spec.build(new Rng(run.seed).fork(3));
         ldm.firstStageModule().load(ae.weights(), true);
         LatentDataset latents = null;
         if (cache != null) {
@@ -195,18 +179,18 @@ final class TrainLdmCommand implements Callable<Integer> {
         LdmTrainConfig.Builder tc = LdmTrainConfig.builder().steps(steps).batchSize(batchSize).accumulate(accumulate)
                 .lr(lr != null ? lr : rate).warmupSteps(warmup).gradClip(gradClip).emaDecay(emaDecay)
                 .condDropout(spec.cond().kind() == CondStage.Kind.NONE ? 0 : condDropout).sampleEvery(sampleEvery)
-                .checkpointEvery(checkpointEvery).keepLast(keep).seed(seed);
+                .checkpointEvery(run.checkpointEvery).keepLast(run.keep).seed(run.seed);
         if (scaleFactor != null) {
             tc.scaleFactor(scaleFactor);
         }
         Map<String, Object> description = new LinkedHashMap<>();
         description.put("model", spec.toJson());
         description.put("first_stage_checkpoint", ae.file().toString());
-        description.put("dataset", dataset);
+        description.put("dataset", run.dataset);
         LatentDiffusionTrainer trainer = new LatentDiffusionTrainer(ldm,
-                new DiffusionLoss(ldm.process(), DiffusionLossConfig.reference()), data, latents, tc.build(), out,
+                new DiffusionLoss(ldm.process(), DiffusionLossConfig.reference()), data, latents, tc.build(), run.out,
                 description);
-        if (resume) {
+        if (run.resume) {
             trainer.resume(log);
         }
         LatentDiffusionTrainer.Result r = trainer.train(log);
@@ -218,19 +202,6 @@ final class TrainLdmCommand implements Callable<Integer> {
 
     private picocli.CommandLine spec() {
         return spec.commandLine();
-    }
-
-    /** A fresh run needs a directory without checkpoints; --resume needs one with them. */
-    static void checkRunDirectory(Path out, boolean resume) throws IOException {
-        boolean has = Files.isDirectory(out.resolve(RunDirectory.CHECKPOINTS))
-                && RunDirectory.open(out, Integer.MAX_VALUE).hasCheckpoints();
-        if (has && !resume) {
-            throw new IllegalArgumentException("--out: " + out + " already holds checkpoints; pass --resume to "
-                    + "continue that run, or choose another directory");
-        }
-        if (!has && resume) {
-            throw new IllegalArgumentException("--resume: " + out + " holds no checkpoint to resume from");
-        }
     }
 
     static Prediction predictionOf(String p) {
