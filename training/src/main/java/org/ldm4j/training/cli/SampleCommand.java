@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ldm4j.core.tensor.Tensor;
 import org.ldm4j.training.Sampling;
+import org.ldm4j.training.checkpoint.Checkpoint;
 import org.ldm4j.training.data.Box;
 import org.ldm4j.training.image.Images;
 import org.ldm4j.training.image.Resize;
@@ -103,8 +104,9 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Sampling.Name name = Sampling.Name.parse(sampler);
         Path file = FirstStages.resolve(checkpoint);
-        LatentDiffusion ldm = LdmSpec.load(file, !noEma);
-        LdmSpec ls = LdmSpec.of(org.ldm4j.training.checkpoint.Checkpoint.read(file), file);
+        Checkpoint checkpointFile = Checkpoint.read(file, Checkpoint.MODEL);
+        LdmSpec ls = LdmSpec.of(checkpointFile, file);
+        LatentDiffusion ldm = ls.load(checkpointFile, !noEma);
         Conditions c = conditions(ldm.cond().kind());
         if (batch < 1) {
             throw new IllegalArgumentException("--batch: expected at least one image per condition, got " + batch);

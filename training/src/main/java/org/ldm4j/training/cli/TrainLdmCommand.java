@@ -120,6 +120,13 @@ final class TrainLdmCommand implements Callable<Integer> {
     @Option(names = "--cond-dropout", paramLabel = "P", description = "Condition dropout (default: 0.1).")
     private double condDropout = 0.1;
 
+    @Option(names = "--sample-steps", paramLabel = "N", description = "DDIM steps of the sample grids (default: 50).")
+    private int sampleSteps = 50;
+
+    @Option(names = "--sample-guidance", paramLabel = "S", description = "Guidance scale of the sample grids "
+            + "(default: 3).")
+    private double sampleGuidance = 3.0;
+
     @Option(names = "--scale-factor", paramLabel = "S", description = "Latent scale (default: 1 / std of the first "
             + "batch).")
     private Double scaleFactor;
@@ -179,6 +186,7 @@ final class TrainLdmCommand implements Callable<Integer> {
         LdmTrainConfig.Builder tc = LdmTrainConfig.builder().steps(steps).batchSize(batchSize).accumulate(accumulate)
                 .lr(lr != null ? lr : rate).warmupSteps(warmup).gradClip(gradClip).emaDecay(emaDecay)
                 .condDropout(spec.cond().kind() == CondStage.Kind.NONE ? 0 : condDropout).sampleEvery(sampleEvery)
+                .sampleSteps(sampleSteps).guidance(sampleGuidance)
                 .checkpointEvery(run.checkpointEvery).keepLast(run.keep).seed(run.seed);
         if (scaleFactor != null) {
             tc.scaleFactor(scaleFactor);

@@ -147,14 +147,17 @@ public record LdmSpec(UNetConfig unet, FirstStageKind firstStage, AutoencoderCon
 
     /**
      * The model of an ldm4j latent diffusion checkpoint (a checkpoint file, or a run directory's latest), with its
-     * weights; with
-     * {@code useEma} the U-Net gets the EMA weights where the checkpoint has them.
+     * weights; with {@code useEma} the U-Net gets the EMA weights where the checkpoint has them.
      */
     public static LatentDiffusion load(Path fileOrRunDir, boolean useEma) throws IOException {
         Path file = FirstStages.resolve(fileOrRunDir);
         Checkpoint c = Checkpoint.read(file, Checkpoint.MODEL);
-        LdmSpec spec = of(c, file);
-        LatentDiffusion ldm = spec.build(new Rng(0));
+        return of(c, file).load(c, useEma);
+    }
+
+    /** This spec's model with the weights of checkpoint {@code c} (EMA weights for the U-Net with {@code useEma}). */
+    public LatentDiffusion load(Checkpoint c, boolean useEma) {
+        LatentDiffusion ldm = build(new Rng(0));
         ldm.load(c.group(Checkpoint.MODEL), true);
         if (useEma && c.hasGroup(Checkpoint.EMA)) {
             org.ldm4j.training.Ema ema = new org.ldm4j.training.Ema(ldm.wrapper());

@@ -109,7 +109,8 @@ class TrainingCommandsTest {
         for (String cond : List.of("text", "layout", "class-attn", "none")) {
             Path ldm = tmp.resolve(cond);
             Run r = run("train-ldm", "--out", ldm.toString(), "--first-stage", ae.toString(), "--cond", cond,
-                    "--channels", "32", "--examples", "16", "--batch-size", "2", "--steps", "1", "--sample-every", "1");
+                    "--channels", "32", "--examples", "16", "--batch-size", "2", "--steps", "1", "--sample-every", "1",
+                    "--sample-steps", "2");
             assertEquals(0, r.exit(), cond + ": " + r.err());
             assertTrue(Files.exists(ldm.resolve("samples").resolve("step-000000001.png")), cond);
         }
