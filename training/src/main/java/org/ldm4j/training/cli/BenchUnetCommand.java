@@ -1,16 +1,11 @@
 package org.ldm4j.training.cli;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ldm4j.training.bench.UNetBenchmark;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -38,33 +33,14 @@ final class BenchUnetCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--reps", paramLabel = "N", description = "Timed steps of each variant (default: 15).")
-    private Integer repetitions;
-
-    @Option(names = "--quick", description = "A smoke run on a tiny batch, for tests; its timings mean little.")
-    private boolean quick;
-
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Also write the JSON report to FILE.")
-    private Path out;
+    @Mixin
+    private ModelBenchOptions options;
 
     @Override
     public Integer call() throws IOException {
-        UNetBenchmark.Options o = quick ? UNetBenchmark.Options.quickRun()
-                : UNetBenchmark.Options.defaults();
-        if (repetitions != null) {
-            try {
-                o = o.withRepetitions(repetitions);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "ldm4j bench unet: --reps: expected >= 1, got "
-                        + repetitions);
-            }
-        }
-        PrintWriter err = spec.commandLine().getErr();
-        Map<String, Object> report = new UNetBenchmark(o, line -> {
-            err.println("ldm4j bench unet: " + line);
-            err.flush();
-        }).run();
-        Reports.emit(spec, "ldm4j bench unet", report, out);
-        return ExitCode.OK;
+        return options.run(spec, "ldm4j bench unet", (reps, quick, log) -> {
+            UNetBenchmark.Options o = quick ? UNetBenchmark.Options.quickRun() : UNetBenchmark.Options.defaults();
+            return new UNetBenchmark(reps == null ? o : o.withRepetitions(reps), log::accept).run();
+        });
     }
 }
