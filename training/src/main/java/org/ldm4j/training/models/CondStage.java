@@ -1,9 +1,7 @@
 package org.ldm4j.training.models;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.ldm4j.conditioning.ClassEmbedder;
 import org.ldm4j.conditioning.layout.Layout;
 import org.ldm4j.conditioning.layout.LayoutEncoder;
@@ -122,48 +120,6 @@ public final class CondStage {
         /** Layouts of up to {@code maxObjects} boxes of {@code classes} classes, coordinates in {@code bins} bins. */
         public static Spec layout(int classes, int maxObjects, int bins, int dim, int layers, int heads) {
             return new Spec(Kind.LAYOUT, classes, dim, layers, heads, maxObjects, List.of(), bins);
-        }
-
-        /** As JSON-ready maps and lists. */
-        public Map<String, Object> toJson() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
-            m.put("classes", classes);
-            m.put("dim", dim);
-            m.put("layers", layers);
-            m.put("heads", heads);
-            m.put("max_length", maxLength);
-            m.put("bins", bins);
-            m.put("vocabulary", vocabulary);
-            return m;
-        }
-
-        /** The spec {@link #toJson()} wrote. */
-        @SuppressWarnings("unchecked")
-        public static Spec fromJson(Map<String, Object> m) {
-            Object kind = m.get("kind");
-            Kind k;
-            try {
-                k = Kind.valueOf(String.valueOf(kind).toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("cond.kind: expected none, class, text or layout, got " + kind, e);
-            }
-            List<String> vocab = new ArrayList<>();
-            if (m.get("vocabulary") instanceof List<?> l) {
-                for (Object o : l) {
-                    vocab.add(String.valueOf(o));
-                }
-            }
-            return new Spec(k, intOf(m, "classes"), intOf(m, "dim"), intOf(m, "layers"), intOf(m, "heads"),
-                    intOf(m, "max_length"), vocab, intOf(m, "bins"));
-        }
-
-        private static int intOf(Map<String, Object> m, String key) {
-            Object v = m.get(key);
-            if (!(v instanceof Number n)) {
-                throw new IllegalArgumentException("cond." + key + ": expected a number, got " + v);
-            }
-            return n.intValue();
         }
     }
 

@@ -2,7 +2,6 @@ package org.ldm4j.training.models;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.ldm4j.autoencoder.AutoencoderConfig;
 import org.ldm4j.autoencoder.AutoencoderKL;
@@ -98,34 +97,14 @@ public record LdmSpec(UNetConfig unet, FirstStageKind firstStage, AutoencoderCon
         return new LatentDiffusion(u, new VQModel(autoencoder, rng.fork(2)), c, p, 1.0);
     }
 
-    /** As JSON-ready maps. */
+    /** As JSON-ready maps (every component by name, through {@link RecordJson}). */
     public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("unet", RecordJson.toMap(unet));
-        m.put("first_stage", firstStage.name());
-        m.put("autoencoder", RecordJson.toMap(autoencoder));
-        m.put("cond", cond.toJson());
-        m.put("schedule", RecordJson.toMap(schedule));
-        m.put("prediction", prediction.name());
-        m.put("height", height);
-        m.put("width", width);
-        return m;
+        return RecordJson.toMap(this);
     }
 
-    /** The spec {@link #toJson()} described. */
-    @SuppressWarnings("unchecked")
+    /** The spec {@link #toJson()} described; a missing or mistyped field is an error naming it. */
     public static LdmSpec fromJson(Map<String, Object> m) {
-        Object cond = m.get("cond");
-        if (!(cond instanceof Map)) {
-            throw new IllegalArgumentException("model.cond: expected an object, got " + cond);
-        }
-        return new LdmSpec(RecordJson.fromMap(UNetConfig.class, (Map<?, ?>) m.get("unet"), "model.unet"),
-                enumOf(FirstStageKind.class, m.get("first_stage"), "model.first_stage"),
-                RecordJson.fromMap(AutoencoderConfig.class, (Map<?, ?>) m.get("autoencoder"), "model.autoencoder"),
-                CondStage.Spec.fromJson((Map<String, Object>) cond),
-                RecordJson.fromMap(ScheduleSpec.class, (Map<?, ?>) m.get("schedule"), "model.schedule"),
-                enumOf(Prediction.class, m.get("prediction"), "model.prediction"),
-                intOf(m.get("height"), "model.height"), intOf(m.get("width"), "model.width"));
+        return RecordJson.fromMap(LdmSpec.class, m, "model");
     }
 
     /** The spec stored in a checkpoint's config. */
@@ -166,22 +145,5 @@ public record LdmSpec(UNetConfig unet, FirstStageKind firstStage, AutoencoderCon
         }
         ldm.eval();
         return ldm;
-    }
-
-    private static <E extends Enum<E>> E enumOf(Class<E> type, Object v, String path) {
-        for (E e : type.getEnumConstants()) {
-            if (e.name().equalsIgnoreCase(String.valueOf(v))) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException(path + ": expected one of " + java.util.Arrays.toString(type.getEnumConstants())
-                + ", got " + v);
-    }
-
-    private static int intOf(Object v, String path) {
-        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-            return n.intValue();
-        }
-        throw new IllegalArgumentException(path + ": expected an integer, got " + v);
     }
 }

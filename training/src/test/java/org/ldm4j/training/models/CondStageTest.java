@@ -74,8 +74,8 @@ class CondStageTest {
         for (CondStage.Spec spec : List.of(CondStage.Spec.none(), CondStage.Spec.classLabels(9),
                 CondStage.Spec.classes(9, 16), CondStage.Spec.text(v, 32, 2, 1, 16),
                 CondStage.Spec.layout(6, 8, 32, 32, 2, 1))) {
-            Map<String, Object> back = (Map<String, Object>) Json.parse(Json.write(spec.toJson()));
-            assertEquals(spec, CondStage.Spec.fromJson(back));
+            Map<String, Object> back = (Map<String, Object>) Json.parse(Json.write(RecordJson.toMap(spec)));
+            assertEquals(spec, RecordJson.fromMap(CondStage.Spec.class, back, "cond"));
         }
         UNetConfig u = UNetConfig.builder().modelChannels(32).channelMult(1, 2).numHeads(2).numClasses(5).build();
         Map<String, Object> m = (Map<String, Object>) Json.parse(Json.write(RecordJson.toMap(u)));
