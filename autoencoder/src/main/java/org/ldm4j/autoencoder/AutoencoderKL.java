@@ -114,6 +114,18 @@ public final class AutoencoderKL extends Module implements FirstStage {
         return encode(x).sample(rng);
     }
 
+    /** A posterior sample with example {@code i}'s noise from {@code perExample[i]}. */
+    @Override
+    public Tensor encodeToLatent(Tensor x, Rng[] perExample) {
+        return encode(x).sample(perExample);
+    }
+
+    /** As {@link #forward(Tensor, Rng, boolean)} with a posterior sample drawn per example. */
+    public Output forward(Tensor x, Rng[] perExample) {
+        DiagonalGaussian posterior = encode(x);
+        return new Output(decode(posterior.sample(perExample)), posterior);
+    }
+
     /** Loads a trained checkpoint's weights strictly, skipping its {@code loss.*} entries. */
     public LoadReport loadWithoutLoss(Map<String, Tensor> stateDict) {
         return Checkpoints.loadWithoutLoss(this, stateDict);

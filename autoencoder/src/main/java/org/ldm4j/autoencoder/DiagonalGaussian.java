@@ -78,6 +78,25 @@ public final class DiagonalGaussian {
         return sample(rng.normal(mean.dtype(), mean.shape()));
     }
 
+    /**
+     * A reparameterised draw whose noise for example {@code i} comes from {@code perExample[i]} alone (shape
+     * [1, C, H, W] each), so that an example's latent does not depend on which batch it is drawn in: the streams
+     * of data-parallel training, where a global batch is split across replicas.
+     */
+    public Tensor sample(Rng[] perExample) {
+        if (perExample == null || perExample.length != mean.size(0)) {
+            throw new IllegalArgumentException("perExample: expected " + mean.size(0) + " generators (one per example), "
+                    + "got " + (perExample == null ? "null" : perExample.length));
+        }
+        long[] one = mean.shape().clone();
+        one[0] = 1;
+        Tensor[] noise = new Tensor[perExample.length];
+        for (int i = 0; i < noise.length; i++) {
+            noise[i] = perExample[i].normal(mean.dtype(), one);
+        }
+        return sample(noise.length == 1 ? noise[0] : org.ldm4j.core.autograd.ShapeOps.concat(0, noise));
+    }
+
     /** {@code mean + std * noise} for given standard-normal {@code noise} of the latent's shape. */
     public Tensor sample(Tensor noise) {
         Shapes.checkShape("noise", noise, mean.shape());

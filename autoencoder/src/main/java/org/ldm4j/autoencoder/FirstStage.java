@@ -30,6 +30,13 @@ public interface FirstStage {
      */
     Tensor encodeToLatent(Tensor x, Rng rng);
 
+    /**
+     * As {@link #encodeToLatent(Tensor, Rng)} with example {@code i}'s posterior noise drawn from
+     * {@code perExample[i]} alone (data-parallel training splits a batch without changing any example's latent).
+     * A deterministic first stage ignores the generators.
+     */
+    Tensor encodeToLatent(Tensor x, Rng[] perExample);
+
     /** A latent [B, embedDim, h, w] -> an image [B, outCh, f*h, f*w] (a VQ model quantises first). */
     Tensor decode(Tensor z);
 

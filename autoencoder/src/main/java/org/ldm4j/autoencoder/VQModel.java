@@ -145,6 +145,12 @@ public final class VQModel extends Module implements FirstStage {
         return encode(x);
     }
 
+    /** The pre-quantisation latent h; the generators are unused. */
+    @Override
+    public Tensor encodeToLatent(Tensor x, Rng[] perExample) {
+        return encode(x);
+    }
+
     /** Loads a trained checkpoint's weights strictly, skipping its {@code loss.*} entries. */
     public LoadReport loadWithoutLoss(Map<String, Tensor> stateDict) {
         return Checkpoints.loadWithoutLoss(this, stateDict);

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.ldm4j.autoencoder.AutoencoderKL;
@@ -22,15 +23,17 @@ import org.ldm4j.core.io.Json;
 import org.ldm4j.core.nn.LoadReport;
 import org.ldm4j.core.nn.Module;
 import org.ldm4j.core.optim.AdamW;
-import org.ldm4j.core.optim.GradClip;
 import org.ldm4j.core.random.Rng;
 import org.ldm4j.core.tensor.MemoryScope;
 import org.ldm4j.core.tensor.Tensor;
 import org.ldm4j.training.checkpoint.Checkpoint;
-import org.ldm4j.training.data.Batch;
 import org.ldm4j.training.data.Batches;
 import org.ldm4j.training.data.DataLoader;
 import org.ldm4j.training.data.Dataset;
+import org.ldm4j.training.distributed.LocalRunner;
+import org.ldm4j.training.distributed.Replica;
+import org.ldm4j.training.distributed.StepRunner;
+import org.ldm4j.training.distributed.TrainGroup;
 import org.ldm4j.training.image.Images;
 import org.ldm4j.training.report.Progress;
 
@@ -60,7 +63,7 @@ public final class AutoencoderTrainer {
 
     private interface Stage {
         /** The generator step's loss and its log; {@code recs[0]} receives the reconstructions. */
-        Tensor generator(Tensor x, long step, Rng rng, Tensor[] recs, Map<String, Double> log);
+        Tensor generator(Tensor x, long step, Rng[] rng, Tensor[] recs, Map<String, Double> log);
 
         /** The discriminator step's loss. */
         Tensor discriminator(Tensor x, Tensor recs, long step, Map<String, Double> log);
@@ -70,7 +73,7 @@ public final class AutoencoderTrainer {
 
     /** The generator half of a {@link Stage}. */
     private interface Generator {
-        Tensor loss(Tensor x, long step, Rng rng, Tensor[] recs, Map<String, Double> log);
+        Tensor loss(Tensor x, long step, Rng[] rng, Tensor[] recs, Map<String, Double> log);
     }
 
     /** The discriminator loss of both autoencoder losses. */
@@ -82,7 +85,7 @@ public final class AutoencoderTrainer {
     private static Stage stage(Generator gen, Discriminator disc, double discFactor, long discStart) {
         return new Stage() {
             @Override
-            public Tensor generator(Tensor x, long step, Rng rng, Tensor[] recs, Map<String, Double> log) {
+            public Tensor generator(Tensor x, long step, Rng[] rng, Tensor[] recs, Map<String, Double> log) {
                 return gen.loss(x, step, rng, recs, log);
             }
 
@@ -116,6 +119,9 @@ public final class AutoencoderTrainer {
     private final AdamW genOpt;
     private final AdamW discOpt;
     private final Rng root;
+    private final AeReplica replica;
+    private final List<TrainGroup> groups;
+    private StepRunner runner;
     private DataLoader loader;
     private long step;
     private long skipped;
@@ -150,6 +156,127 @@ public final class AutoencoderTrainer {
                 .weightDecay(config.weightDecay()).build();
         root = new Rng(config.seed());
         loader = DataLoader.shuffled(data, config.batchSize(), root.fork(1));
+        replica = new AeReplica(stage, data, root, genParams, discParams);
+        groups = List.of(new TrainGroup("autoencoder", genParams, genOpt, 0, null, ""),
+                new TrainGroup("discriminator", discParams, discOpt, 0, null, ""));
+        runner = new LocalRunner(replica, groups);
+    }
+
+    /**
+     * A trainer's generator and discriminator losses over slices of a global batch: example {@code j} of step
+     * {@code s} draws its posterior sample from {@code Rng(seed).fork(2).fork(s).fork(j)}. Per-batch statistics
+     * (the patch-GAN's BatchNorm, the adaptive GAN weight) are those of each slice, as under PyTorch's DDP in the
+     * reference; before the discriminator starts, slices add up exactly to the whole batch.
+     */
+    private static final class AeReplica implements Replica {
+        private final Stage stage;
+        private final Dataset data;
+        private final Rng root;
+        private final Map<String, Tensor> gen;
+        private final Map<String, Tensor> disc;
+
+        AeReplica(Stage stage, Dataset data, Rng root, Map<String, Tensor> gen, Map<String, Tensor> disc) {
+            this.stage = stage;
+            this.data = data;
+            this.root = root;
+            this.gen = gen;
+            this.disc = disc;
+        }
+
+        @Override
+        public List<Map<String, Tensor>> groups() {
+            return List.of(gen, disc);
+        }
+
+        @Override
+        public double[] sharedState() {
+            return new double[0];
+        }
+
+        @Override
+        public void setSharedState(double[] state) {
+        }
+
+        @Override
+        @SuppressWarnings("try")
+        public Slice accumulate(long step, int micro, long[] batch, int from, int to, double weight,
+                boolean[] groupsOn) {
+            int b = to - from;
+            if (b <= 0 || !groupsOn[0]) {
+                return Slice.zero(2);
+            }
+            Rng r = root.fork(2).fork(step).fork(micro);
+            Rng[] ex = new Rng[b];
+            for (int j = 0; j < b; j++) {
+                ex[j] = r.fork(from + j);
+            }
+            double scale = b * weight;
+            try (MemoryScope s = MemoryScope.open()) {
+                Tensor x = Batches.of(data, java.util.Arrays.copyOfRange(batch, from, to)).images();
+                Tensor[] recs = new Tensor[1];
+                Map<String, Double> log = new LinkedHashMap<>();
+                Tensor g = stage.generator(x, step, ex, recs, log);
+                double gv = g.item() * scale;
+                double dv = 0;
+                if (Double.isFinite(gv)) {
+                    Map<String, Tensor> discGrads = saveGrads(disc);
+                    g.mul(scale).backward();
+                    restoreGrads(disc, discGrads);
+                    if (groupsOn[1]) {
+                        Tensor d = stage.discriminator(x, recs[0].detach(), step, log);
+                        dv = d.item() * scale;
+                        if (Double.isFinite(dv)) {
+                            d.mul(scale).backward();
+                        }
+                    }
+                }
+                Map<String, Double> weighted = new LinkedHashMap<>();
+                log.forEach((k, v) -> weighted.put(k, v * scale));
+                return new Slice(new double[] {gv, dv}, weighted);
+            }
+        }
+
+        /** The discriminator's gradients so far (the generator loss must not add to them). */
+        private static Map<String, Tensor> saveGrads(Map<String, Tensor> params) {
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            params.forEach((k, v) -> out.put(k, v.grad()));
+            return out;
+        }
+
+        private static void restoreGrads(Map<String, Tensor> params, Map<String, Tensor> grads) {
+            params.forEach((k, v) -> {
+                Tensor g = grads.get(k);
+                if (g == null) {
+                    v.zeroGrad();
+                } else {
+                    v.setGrad(g);
+                }
+            });
+        }
+    }
+
+    /** This trainer's model as a replica (what each partition of a distributed run computes). */
+    public Replica replica() {
+        return replica;
+    }
+
+    /** The optimizer groups: the autoencoder (generator), then the discriminator. */
+    public List<TrainGroup> groups() {
+        return groups;
+    }
+
+    /** Runs the coming steps with {@code runner} instead of in this process (it receives the current state). */
+    public void setRunner(StepRunner runner) {
+        if (runner == null) {
+            throw new IllegalArgumentException("runner: expected a StepRunner, got null");
+        }
+        this.runner.pull();
+        this.runner = runner;
+        runner.push();
+    }
+
+    public StepRunner runner() {
+        return runner;
     }
 
     /** A trainer of a KL autoencoder. */
@@ -158,15 +285,42 @@ public final class AutoencoderTrainer {
         if (ae == null || loss == null) {
             throw new IllegalArgumentException("ae, loss: expected an AutoencoderKL and its AutoencoderLoss, got null");
         }
-        Stage s = stage((x, step, rng, recs, log) -> {
-            AutoencoderKL.Output out = ae.forward(x, rng, true);
+        return new AutoencoderTrainer(ae, ae, loss, loss.discriminator(), klStage(ae, loss), data, config, runDir,
+                description);
+    }
+
+    private static Stage klStage(AutoencoderKL ae, AutoencoderLoss loss) {
+        return stage((x, step, rng, recs, log) -> {
+            AutoencoderKL.Output out = ae.forward(x, rng);
             recs[0] = out.reconstruction();
             GeneratorOutput<KlLossLog> g = loss.generatorLoss(x, out.reconstruction(), out.posterior().kl(), step,
                     ae.lastLayerWeight());
             log.putAll(g.log().toMap("train"));
             return g.loss();
         }, loss::discriminatorLoss, loss.config().discFactor(), loss.config().discStart());
-        return new AutoencoderTrainer(ae, ae, loss, loss.discriminator(), s, data, config, runDir, description);
+    }
+
+    /**
+     * The replica of {@link #kl}'s trainer without a trainer (no run directory): what an executor of a
+     * distributed run builds.
+     */
+    public static Replica klReplica(AutoencoderKL ae, AutoencoderLoss loss, Dataset data, AeTrainConfig config) {
+        return replica(ae, loss, loss.discriminator(), klStage(ae, loss), data, config);
+    }
+
+    /** As {@link #klReplica} for a VQ autoencoder. */
+    public static Replica vqReplica(VQModel ae, VqAutoencoderLoss loss, Dataset data, AeTrainConfig config) {
+        return replica(ae, loss, loss.discriminator(), vqStage(ae, loss), data, config);
+    }
+
+    private static Replica replica(Module ae, Module loss, Module discriminator, Stage stage, Dataset data,
+            AeTrainConfig config) {
+        ae.train();
+        loss.train();
+        Map<String, Tensor> gen = new LinkedHashMap<>(ae.trainableParameters());
+        Map<String, Tensor> disc = new LinkedHashMap<>();
+        discriminator.trainableParameters().forEach((k, v) -> disc.put("loss.discriminator." + k, v));
+        return new AeReplica(stage, data, new Rng(config.seed()), gen, disc);
     }
 
     /** A trainer of a VQ autoencoder. */
@@ -175,7 +329,12 @@ public final class AutoencoderTrainer {
         if (ae == null || loss == null) {
             throw new IllegalArgumentException("ae, loss: expected a VQModel and its VqAutoencoderLoss, got null");
         }
-        Stage s = stage((x, step, rng, recs, log) -> {
+        return new AutoencoderTrainer(ae, ae, loss, loss.discriminator(), vqStage(ae, loss), data, config, runDir,
+                description);
+    }
+
+    private static Stage vqStage(VQModel ae, VqAutoencoderLoss loss) {
+        return stage((x, step, rng, recs, log) -> {
             VQModel.Output out = ae.forward(x);
             recs[0] = out.reconstruction();
             GeneratorOutput<VqLossLog> g = loss.generatorLoss(out.codebookLoss(), x, out.reconstruction(), step,
@@ -183,7 +342,6 @@ public final class AutoencoderTrainer {
             log.putAll(g.log().toMap("train"));
             return g.loss();
         }, loss::discriminatorLoss, loss.config().discFactor(), loss.config().discStart());
-        return new AutoencoderTrainer(ae, ae, loss, loss.discriminator(), s, data, config, runDir, description);
     }
 
     public long step() {
@@ -223,6 +381,7 @@ public final class AutoencoderTrainer {
         loader = DataLoader.resume(data, config.batchSize(), c.state(LOADER));
         step = c.step();
         skipped = Long.parseLong(c.metadata().getOrDefault("ldm4j.skipped_steps", "0"));
+        runner.push();
         return Optional.of(step);
     }
 
@@ -270,46 +429,19 @@ public final class AutoencoderTrainer {
         return new Result(step, skipped, last, lastCheckpoint);
     }
 
-    @SuppressWarnings("try")
     private double trainStep(Map<String, Double> log) {
-        Rng r = root.fork(2).fork(step);
-        try (MemoryScope s = MemoryScope.open()) {
-            Batch b = Batches.of(data, loader.nextIndices());
-            Tensor x = b.images();
-            Tensor[] recs = new Tensor[1];
-            genOpt.zeroGrad();
-            Tensor g = stage.generator(x, step, r.fork(0), recs, log);
-            double gv = g.item();
-            if (!Double.isFinite(gv)) {
-                genOpt.zeroGrad();
-                return gv;
-            }
-            g.backward();
-            double norm = GradClip.globalNorm(genParams.values());
-            if (!Double.isFinite(norm)) {
-                genOpt.zeroGrad();
-                return norm;
-            }
-            genOpt.step();
-            genOpt.zeroGrad();
-            if (stage.discriminatorOn(step)) {
-                discOpt.zeroGrad();
-                Tensor d = stage.discriminator(x, recs[0].detach(), step, log);
-                double dv = d.item();
-                if (Double.isFinite(dv)) {
-                    d.backward();
-                    if (Double.isFinite(GradClip.globalNorm(discParams.values()))) {
-                        discOpt.step();
-                    }
-                }
-                discOpt.zeroGrad();
-            }
-            return gv;
+        long[][] batches = {loader.nextIndices()};
+        StepRunner.Outcome o = runner.step(step, batches, new boolean[] {true, stage.discriminatorOn(step)});
+        log.putAll(o.log());
+        if (o.stepped()) {
+            return o.losses()[0];
         }
+        return Double.isFinite(o.losses()[0]) ? o.norms()[0] : o.losses()[0];
     }
 
     /** Writes a checkpoint of the current state and returns its file. */
     public Path checkpoint() {
+        runner.pull();
         Map<String, Tensor> model = new LinkedHashMap<>(autoencoder.stateDict());
         loss.stateDict().forEach((k, v) -> {
             if (!("loss." + k).startsWith(PERCEPTUAL)) {
@@ -329,6 +461,7 @@ public final class AutoencoderTrainer {
     /** A grid of inputs (odd rows) over their reconstructions (even rows) of the first 8 examples. */
     @SuppressWarnings("try")
     public void writeReconstructions(Path file) {
+        runner.pull();
         boolean wasTraining = autoencoder.isTraining();
         autoencoder.eval();
         try (MemoryScope s = MemoryScope.open(); GradMode.Scope g = GradMode.disabled()) {

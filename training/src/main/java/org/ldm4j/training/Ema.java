@@ -56,7 +56,8 @@ public final class Ema extends Module {
     public static final double DEFAULT_DECAY = 0.9999;
 
     private static final String DECAY = "decay";
-    private static final String NUM_UPDATES = "num_updates";
+    /** The state-dict key of the update count (int32; -1 when the decay does not warm up). */
+    public static final String NUM_UPDATES = "num_updates";
 
     private final Module model;
     private final Map<String, String> shadowNames;     // model parameter name -> shadow buffer name

@@ -5,30 +5,31 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.ldm4j.core.autograd.GradMode;
 import org.ldm4j.core.io.Json;
 import org.ldm4j.core.optim.AdamW;
-import org.ldm4j.core.optim.GradClip;
 import org.ldm4j.core.optim.LrSchedule;
 import org.ldm4j.core.random.Rng;
 import org.ldm4j.core.tensor.MemoryScope;
 import org.ldm4j.core.tensor.Tensor;
-import org.ldm4j.diffusion.Conditioning;
 import org.ldm4j.diffusion.DiffusionLoss;
 import org.ldm4j.training.checkpoint.Checkpoint;
 import org.ldm4j.training.data.Batch;
 import org.ldm4j.training.data.Batches;
 import org.ldm4j.training.data.DataLoader;
 import org.ldm4j.training.data.Dataset;
-import org.ldm4j.training.data.LatentBatch;
 import org.ldm4j.training.data.LatentDataset;
+import org.ldm4j.training.distributed.LocalRunner;
+import org.ldm4j.training.distributed.StepRunner;
+import org.ldm4j.training.distributed.TrainGroup;
 import org.ldm4j.training.image.Images;
-import org.ldm4j.training.report.Progress;
 import org.ldm4j.training.models.CondStage;
 import org.ldm4j.training.models.Conditions;
 import org.ldm4j.training.models.LatentDiffusion;
+import org.ldm4j.training.report.Progress;
 
 /**
  * Trains the diffusion model of a {@link LatentDiffusion} in the latent space of its frozen first stage
@@ -59,17 +60,18 @@ public final class LatentDiffusionTrainer {
     private static final String LOADER = "loader";
 
     private final LatentDiffusion ldm;
-    private final DiffusionLoss loss;
     private final Dataset data;
     private final LatentDataset cache;
     private final LdmTrainConfig config;
     private final RunDirectory run;
     private final Map<String, Object> modelDescription;
+    private final LdmReplica replica;
     private final AdamW optimizer;
-    private final Map<String, Tensor> params;
     private final Ema ema;
+    private final TrainGroup group;
     private final LrSchedule schedule;
     private final Rng root;
+    private StepRunner runner;
     private DataLoader loader;
     private long step;
     private long skipped;
@@ -97,7 +99,6 @@ public final class LatentDiffusionTrainer {
                     + " training examples, got " + cache.size());
         }
         this.ldm = ldm;
-        this.loss = loss;
         this.data = data;
         this.cache = cache;
         this.config = config;
@@ -107,16 +108,12 @@ public final class LatentDiffusionTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("runDir: cannot create " + runDir + ": " + e.getMessage(), e);
         }
-        ldm.train();
-        this.params = new LinkedHashMap<>();
-        ldm.trainableParameters().forEach((k, v) -> {
-            if (!k.startsWith("first_stage_model.")) {
-                params.put(k, v);
-            }
-        });
-        loss.trainableParameters().forEach((k, v) -> params.put("loss." + k, v));
+        this.replica = new LdmReplica(ldm, loss, data, cache, config);
+        Map<String, Tensor> params = replica.parameters();
         this.optimizer = AdamW.builder(params).lr(config.lr()).weightDecay(config.weightDecay()).build();
         this.ema = config.emaDecay() > 0 ? new Ema(ldm.wrapper(), "", config.emaDecay(), true) : null;
+        this.group = new TrainGroup("ldm", params, optimizer, config.gradClip(), ema, "model.");
+        this.runner = new LocalRunner(replica, List.of(group));
         this.schedule = LrSchedule.linearWarmup(config.lr(), config.warmupSteps());
         this.root = new Rng(config.seed());
         this.loader = DataLoader.shuffled(data, config.batchSize(), root.fork(1));
@@ -124,6 +121,33 @@ public final class LatentDiffusionTrainer {
         if (scaleKnown) {
             ldm.setScaleFactor(config.scaleFactor());
         }
+    }
+
+    /** This trainer's model as a replica (what each partition of a distributed run computes). */
+    public LdmReplica replica() {
+        return replica;
+    }
+
+    /** The optimizer groups (one: the U-Net, a trainable encoder and logvar, with the EMA of the U-Net). */
+    public List<TrainGroup> groups() {
+        return List.of(group);
+    }
+
+    /**
+     * Runs the coming steps with {@code runner} (e.g. a {@link org.ldm4j.training.distributed.SparkRunner} over
+     * {@link #replica()} and {@link #groups()}) instead of in this process; the runner receives the current state.
+     */
+    public void setRunner(StepRunner runner) {
+        if (runner == null) {
+            throw new IllegalArgumentException("runner: expected a StepRunner, got null");
+        }
+        this.runner.pull();
+        this.runner = runner;
+        runner.push();
+    }
+
+    public StepRunner runner() {
+        return runner;
     }
 
     /** The optimizer step the next {@link #train} call starts from. */
@@ -166,6 +190,7 @@ public final class LatentDiffusionTrainer {
         step = c.step();
         skipped = Long.parseLong(c.metadata().getOrDefault("ldm4j.skipped_steps", "0"));
         scaleKnown = true;
+        runner.push();
         return Optional.of(step);
     }
 
@@ -216,59 +241,17 @@ public final class LatentDiffusionTrainer {
     }
 
     /** One optimizer step over {@code accumulate} micro-batches; returns the mean loss (non-finite: skipped). */
-    @SuppressWarnings("try")
     private double trainStep() {
         optimizer.setLr(schedule.lr(step));
-        optimizer.zeroGrad();
-        double total = 0;
-        int k = config.accumulate();
-        for (int micro = 0; micro < k; micro++) {
-            long[] indices = loader.nextIndices();
-            Rng r = root.fork(2).fork(step * k + micro);
-            try (MemoryScope s = MemoryScope.open()) {
-                Micro mb = fetch(indices, r.fork(0));
-                boolean[] drop = new boolean[indices.length];
-                Rng dropRng = r.fork(1);
-                for (int i = 0; i < drop.length; i++) {
-                    drop[i] = dropRng.nextDouble() < config.condDropout();
-                }
-                Conditioning cond = ldm.cond().encode(mb.conditions, drop);
-                Tensor l = loss.compute(ldm.denoiser(), mb.latents, cond, r.fork(2)).loss();
-                double v = l.item();
-                if (!Double.isFinite(v)) {
-                    optimizer.zeroGrad();
-                    return v;
-                }
-                total += v;
-                l.div(k).backward();
-            }
+        long[][] batches = new long[config.accumulate()][];
+        for (int m = 0; m < batches.length; m++) {
+            batches[m] = loader.nextIndices();
         }
-        double norm = config.gradClip() > 0 ? GradClip.clipGlobalNorm(params.values(), config.gradClip())
-                : GradClip.globalNorm(params.values());
-        if (!Double.isFinite(norm)) {
-            optimizer.zeroGrad();
-            return norm;
+        StepRunner.Outcome o = runner.step(step, batches, new boolean[] {true});
+        if (o.stepped()) {
+            return o.losses()[0];
         }
-        optimizer.step();
-        if (ema != null) {
-            ema.update();
-        }
-        return total / k;
-    }
-
-    private record Micro(Tensor latents, Conditions conditions) {
-    }
-
-    @SuppressWarnings("try")
-    private Micro fetch(long[] indices, Rng posterior) {
-        if (cache != null) {
-            LatentBatch b = cache.batch(indices);
-            return new Micro(b.latents().mul(ldm.scaleFactor()), Conditions.of(b.labels(), b.captions(), b.layouts()));
-        }
-        Batch b = Batches.of(data, indices);
-        try (GradMode.Scope g = GradMode.disabled()) {
-            return new Micro(ldm.encodeFirstStage(b.images(), posterior), Conditions.of(b));
-        }
+        return Double.isFinite(o.losses()[0]) ? o.norms()[0] : o.losses()[0];
     }
 
     /** The paper's rescaling: scale = 1 / std of the first batch's latents (the reference's scale_by_std). */
@@ -277,7 +260,7 @@ public final class LatentDiffusionTrainer {
         ldm.setScaleFactor(1.0);
         DataLoader first = DataLoader.shuffled(data, config.batchSize(), root.fork(1));
         try (MemoryScope s = MemoryScope.open(); GradMode.Scope g = GradMode.disabled()) {
-            Tensor z = fetch(first.nextIndices(), root.fork(3)).latents;
+            Tensor z = replica.latents(first.nextIndices(), root.fork(3));
             double[] v = z.toDoubleArray();
             double mean = 0;
             for (double x : v) {
@@ -301,6 +284,7 @@ public final class LatentDiffusionTrainer {
 
     /** Writes a checkpoint of the current state and returns its file. */
     public Path checkpoint() {
+        runner.pull();
         Map<String, Object> cfg = new LinkedHashMap<>(modelDescription);
         cfg.put("train", RecordJson.toMap(config));
         cfg.put("scale_factor", ldm.scaleFactor());
@@ -336,6 +320,7 @@ public final class LatentDiffusionTrainer {
     /** Samples a grid from the EMA weights (4 per condition) with DDIM and guidance into {@code file}. */
     @SuppressWarnings("try")
     public void writeSamples(Path file) {
+        runner.pull();
         Conditions c = gridConditions(8).repeatEach(4);
         boolean wasTraining = ldm.isTraining();
         ldm.eval();

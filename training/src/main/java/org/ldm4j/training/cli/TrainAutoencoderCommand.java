@@ -16,6 +16,7 @@ import org.ldm4j.autoencoder.loss.AutoencoderLossConfig;
 import org.ldm4j.autoencoder.loss.Lpips;
 import org.ldm4j.autoencoder.loss.VqAutoencoderLoss;
 import org.ldm4j.autoencoder.loss.VqLossConfig;
+import org.ldm4j.core.nn.Module;
 import org.ldm4j.core.random.Rng;
 import org.ldm4j.training.AeTrainConfig;
 import org.ldm4j.training.AutoencoderTrainer;
@@ -24,6 +25,7 @@ import org.ldm4j.training.config.AutoencoderTrainingConfig;
 import org.ldm4j.training.config.FirstStageLoss;
 import org.ldm4j.training.config.LdmYaml;
 import org.ldm4j.training.data.Dataset;
+import org.ldm4j.training.distributed.Replica;
 import org.ldm4j.training.models.FirstStages;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
@@ -65,6 +67,9 @@ final class TrainAutoencoderCommand implements Callable<Integer> {
     @Mixin
     private RunOptions run;
 
+    @Mixin
+    private SparkOptions spark;
+
     @Option(names = "--config", paramLabel = "YAML", description = "A reference autoencoder config "
             + "(configs/autoencoder/*.yaml).")
     private Path config;
@@ -94,10 +99,51 @@ final class TrainAutoencoderCommand implements Callable<Integer> {
             + "(default: 500).")
     private long imageEvery = 500;
 
+    /** The autoencoder and its loss, as the options describe them (alike on the driver and every executor). */
+    private record Parts(Module autoencoder, Module loss, Dataset data, AeTrainConfig train,
+            Map<String, Object> description) {
+        AutoencoderTrainer trainer(Path out) {
+            return autoencoder instanceof VQModel vq
+                    ? AutoencoderTrainer.vq(vq, (VqAutoencoderLoss) loss, data, train, out, description)
+                    : AutoencoderTrainer.kl((AutoencoderKL) autoencoder, (AutoencoderLoss) loss, data, train, out,
+                            description);
+        }
+
+        Replica replica() {
+            return autoencoder instanceof VQModel vq
+                    ? AutoencoderTrainer.vqReplica(vq, (VqAutoencoderLoss) loss, data, train)
+                    : AutoencoderTrainer.klReplica((AutoencoderKL) autoencoder, (AutoencoderLoss) loss, data, train);
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintStream log = WriterStream.printStream(spec.commandLine().getErr());
         run.checkRunDirectory();
+        AutoencoderTrainer trainer = parts(log).trainer(run.out);
+        if (run.resume) {
+            trainer.resume(log);
+        }
+        AutoencoderTrainer.Result r;
+        try (SparkOptions.Session s = spark.open("train-autoencoder",
+                spec.commandLine().getParseResult().originalArgs(), trainer.replica(), trainer.groups(), log)) {
+            SparkOptions.use(s, trainer::setRunner);
+            r = trainer.train(log);
+        }
+        spec.commandLine().getOut().printf("trained to step %d (%d skipped), last loss %.5g; checkpoint %s%n",
+                r.step(), r.skippedSteps(), r.lastLoss(), r.lastCheckpoint());
+        spec.commandLine().getOut().flush();
+        return ExitCode.OK;
+    }
+
+    /** An executor's replica of the run that {@code args} (a train-autoencoder command line) describes. */
+    static Replica replicaOf(List<String> args) throws IOException {
+        TrainAutoencoderCommand c = new TrainAutoencoderCommand();
+        new picocli.CommandLine(c).parseArgs(args.toArray(String[]::new));
+        return c.parts(new PrintStream(java.io.OutputStream.nullOutputStream())).replica();
+    }
+
+    private Parts parts(PrintStream log) throws IOException {
         AutoencoderConfig ae = new AutoencoderConfig(32, List.of(1, 2), 1, List.of(), 4, true, 0.0, size, 3, 3, 4,
                 0);
         FirstStageLoss loss = new FirstStageLoss.Kl(AutoencoderLossConfig.ldm().withPerceptualWeight(0)
@@ -126,29 +172,19 @@ final class TrainAutoencoderCommand implements Callable<Integer> {
         Map<String, Object> description = new LinkedHashMap<>();
         description.put(FirstStages.CONFIG_KEY, RecordJson.toMap(ae));
         description.put("dataset", run.dataset);
-        AutoencoderTrainer trainer;
         if (loss instanceof FirstStageLoss.Vq vq) {
             description.put(FirstStages.KIND_KEY, "VQ");
             VqLossConfig lc = vq.config();
             VqAutoencoderLoss l = lpips != null ? new VqAutoencoderLoss(lc, Lpips.load(lpips), rng.fork(2))
                     : new VqAutoencoderLoss(withoutPerceptual(lc, log), rng.fork(2));
-            trainer = AutoencoderTrainer.vq(new VQModel(ae, rng.fork(1)), l, data, train, run.out, description);
-        } else {
-            description.put(FirstStages.KIND_KEY, "KL");
-            AutoencoderLossConfig lc = loss instanceof FirstStageLoss.Kl kl ? kl.config()
-                    : AutoencoderLossConfig.ldm().withDiscFactor(0);
-            AutoencoderLoss l = lpips != null ? new AutoencoderLoss(lc, Lpips.load(lpips), rng.fork(2))
-                    : new AutoencoderLoss(withoutPerceptual(lc, log), rng.fork(2));
-            trainer = AutoencoderTrainer.kl(new AutoencoderKL(ae, rng.fork(1)), l, data, train, run.out, description);
+            return new Parts(new VQModel(ae, rng.fork(1)), l, data, train, description);
         }
-        if (run.resume) {
-            trainer.resume(log);
-        }
-        AutoencoderTrainer.Result r = trainer.train(log);
-        spec.commandLine().getOut().printf("trained to step %d (%d skipped), last loss %.5g; checkpoint %s%n",
-                r.step(), r.skippedSteps(), r.lastLoss(), r.lastCheckpoint());
-        spec.commandLine().getOut().flush();
-        return ExitCode.OK;
+        description.put(FirstStages.KIND_KEY, "KL");
+        AutoencoderLossConfig lc = loss instanceof FirstStageLoss.Kl kl ? kl.config()
+                : AutoencoderLossConfig.ldm().withDiscFactor(0);
+        AutoencoderLoss l = lpips != null ? new AutoencoderLoss(lc, Lpips.load(lpips), rng.fork(2))
+                : new AutoencoderLoss(withoutPerceptual(lc, log), rng.fork(2));
+        return new Parts(new AutoencoderKL(ae, rng.fork(1)), l, data, train, description);
     }
 
     private static AutoencoderLossConfig withoutPerceptual(AutoencoderLossConfig c, PrintStream log) {

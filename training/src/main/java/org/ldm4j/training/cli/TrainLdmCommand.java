@@ -14,6 +14,7 @@ import org.ldm4j.diffusion.DiffusionLoss;
 import org.ldm4j.diffusion.DiffusionLossConfig;
 import org.ldm4j.diffusion.Prediction;
 import org.ldm4j.training.LatentDiffusionTrainer;
+import org.ldm4j.training.LdmReplica;
 import org.ldm4j.training.LdmTrainConfig;
 import org.ldm4j.training.config.CondStageConfig;
 import org.ldm4j.training.config.LatentDiffusionConfig;
@@ -64,6 +65,9 @@ final class TrainLdmCommand implements Callable<Integer> {
 
     @Mixin
     private RunOptions run;
+
+    @Mixin
+    private SparkOptions spark;
 
     @Option(names = "--first-stage", required = true, paramLabel = "CKPT", description = "The autoencoder: a "
             + "train-autoencoder checkpoint or run directory.")
@@ -135,10 +139,42 @@ final class TrainLdmCommand implements Callable<Integer> {
             + "(default: 500).")
     private long sampleEvery = 500;
 
+    /** What the options describe: built alike on the driver and on every executor of a distributed run. */
+    record Parts(LatentDiffusion ldm, DiffusionLoss loss, Dataset data, LatentDataset latents, LdmTrainConfig config,
+            Map<String, Object> description) {
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintStream log = WriterStream.printStream(spec.commandLine().getErr());
         run.checkRunDirectory();
+        Parts p = parts(log);
+        LatentDiffusionTrainer trainer = new LatentDiffusionTrainer(p.ldm(), p.loss(), p.data(), p.latents(),
+                p.config(), run.out, p.description());
+        if (run.resume) {
+            trainer.resume(log);
+        }
+        LatentDiffusionTrainer.Result r;
+        try (SparkOptions.Session s = spark.open("train-ldm", spec.commandLine().getParseResult().originalArgs(),
+                trainer.replica(), trainer.groups(), log)) {
+            SparkOptions.use(s, trainer::setRunner);
+            r = trainer.train(log);
+        }
+        spec().getOut().printf("trained to step %d (%d skipped), last loss %.5g; checkpoint %s%n", r.step(),
+                r.skippedSteps(), r.lastLoss(), r.lastCheckpoint());
+        spec().getOut().flush();
+        return ExitCode.OK;
+    }
+
+    /** An executor's replica of the run that {@code args} (a train-ldm command line) describes. */
+    static LdmReplica replicaOf(List<String> args) throws IOException {
+        TrainLdmCommand c = new TrainLdmCommand();
+        new picocli.CommandLine(c).parseArgs(args.toArray(String[]::new));
+        Parts p = c.parts(new PrintStream(java.io.OutputStream.nullOutputStream()));
+        return new LdmReplica(p.ldm(), p.loss(), p.data(), p.latents(), p.config());
+    }
+
+    private Parts parts(PrintStream log) throws IOException {
         FirstStages.Loaded ae = FirstStages.load(firstStage);
         int size = ae.config().resolution();
         Dataset data = DatasetOption.open(run.dataset, size, run.seed);
@@ -195,17 +231,8 @@ final class TrainLdmCommand implements Callable<Integer> {
         description.put("model", spec.toJson());
         description.put("first_stage_checkpoint", ae.file().toString());
         description.put("dataset", run.dataset);
-        LatentDiffusionTrainer trainer = new LatentDiffusionTrainer(ldm,
-                new DiffusionLoss(ldm.process(), DiffusionLossConfig.reference()), data, latents, tc.build(), run.out,
-                description);
-        if (run.resume) {
-            trainer.resume(log);
-        }
-        LatentDiffusionTrainer.Result r = trainer.train(log);
-        spec().getOut().printf("trained to step %d (%d skipped), last loss %.5g; checkpoint %s%n", r.step(),
-                r.skippedSteps(), r.lastLoss(), r.lastCheckpoint());
-        spec().getOut().flush();
-        return ExitCode.OK;
+        return new Parts(ldm, new DiffusionLoss(ldm.process(), DiffusionLossConfig.reference()), data, latents,
+                tc.build(), description);
     }
 
     private picocli.CommandLine spec() {
