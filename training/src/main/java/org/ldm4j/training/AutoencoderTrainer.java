@@ -156,7 +156,7 @@ public final class AutoencoderTrainer {
                 .weightDecay(config.weightDecay()).build();
         root = new Rng(config.seed());
         loader = DataLoader.shuffled(data, config.batchSize(), root.fork(1));
-        replica = new AeReplica(stage, data, root, genParams, discParams);
+        replica = new AeReplica(stage, data, root, genParams, discParams, buffersOf(discriminator));
         groups = List.of(new TrainGroup("autoencoder", genParams, genOpt, 0, null, ""),
                 new TrainGroup("discriminator", discParams, discOpt, 0, null, ""));
         runner = new LocalRunner(replica, groups);
@@ -175,12 +175,22 @@ public final class AutoencoderTrainer {
         private final Map<String, Tensor> gen;
         private final Map<String, Tensor> disc;
 
-        AeReplica(Stage stage, Dataset data, Rng root, Map<String, Tensor> gen, Map<String, Tensor> disc) {
+        private final Map<String, Tensor> buffers;
+
+        AeReplica(Stage stage, Dataset data, Rng root, Map<String, Tensor> gen, Map<String, Tensor> disc,
+                Map<String, Tensor> buffers) {
             this.stage = stage;
             this.data = data;
             this.root = root;
             this.gen = gen;
             this.disc = disc;
+            this.buffers = buffers;
+        }
+
+        /** The discriminator's BatchNorm running statistics. */
+        @Override
+        public Map<String, Tensor> buffers() {
+            return buffers;
         }
 
         @Override
@@ -255,6 +265,12 @@ public final class AutoencoderTrainer {
         }
     }
 
+    private static Map<String, Tensor> buffersOf(Module discriminator) {
+        Map<String, Tensor> b = new LinkedHashMap<>();
+        discriminator.namedBuffers().forEach((k, v) -> b.put("loss.discriminator." + k, v));
+        return b;
+    }
+
     /** This trainer's model as a replica (what each partition of a distributed run computes). */
     public Replica replica() {
         return replica;
@@ -320,7 +336,7 @@ public final class AutoencoderTrainer {
         Map<String, Tensor> gen = new LinkedHashMap<>(ae.trainableParameters());
         Map<String, Tensor> disc = new LinkedHashMap<>();
         discriminator.trainableParameters().forEach((k, v) -> disc.put("loss.discriminator." + k, v));
-        return new AeReplica(stage, data, new Rng(config.seed()), gen, disc);
+        return new AeReplica(stage, data, new Rng(config.seed()), gen, disc, buffersOf(discriminator));
     }
 
     /** A trainer of a VQ autoencoder. */

@@ -147,4 +147,24 @@ class LatentDiffusionSparkTest {
             assertEquals(0.0, maxDifference(calm, failed), r + ": the retried run differs");
         }
     }
+
+    @Test
+    void aLostDriverResumesFromTheLastCheckpointAndEndsWhereAnUndisturbedRunEnds(@TempDir Path tmp) {
+        Tiny tiny = new Tiny(8);
+        for (SparkRunner.Reduction r : SparkRunner.Reduction.values()) {
+            LatentDiffusionTrainer calm = distributed(tiny, tmp.resolve("calm-" + r), r, null);
+            Path dir = tmp.resolve("lost-" + r);
+            LatentDiffusionTrainer first = tiny.trainer(dir);
+            first.setRunner(new SparkRunner(sc, tiny, first.replica(), first.groups(), 2, r, null));
+            first.train(QUIET, 2);                         // the driver dies after the checkpoint of step 2
+            first.runner().close();
+            LatentDiffusionTrainer second = tiny.trainer(dir);
+            assertEquals(2L, second.resume(QUIET).orElseThrow());
+            second.setRunner(new SparkRunner(sc, tiny, second.replica(), second.groups(), 2, r, null));
+            second.train(QUIET);
+            second.runner().close();
+            assertEquals(STEPS, second.step());
+            assertEquals(0.0, maxDifference(calm, second), r + ": the resumed run differs");
+        }
+    }
 }

@@ -85,7 +85,9 @@ final class SparkOptions {
             if (n < 1) {
                 throw new IllegalArgumentException("--partitions: expected >= 1, got " + n);
             }
-            SparkRunner runner = new SparkRunner(sc, new CommandReplica(command, List.copyOf(args)), driverReplica,
+            int at = args.indexOf(command);
+            List<String> own = List.copyOf(args.subList(at + 1, args.size()));      // the subcommand's arguments
+            SparkRunner runner = new SparkRunner(sc, new CommandReplica(command, own), driverReplica,
                     groups, n, reduction, null);
             log.println(command + ": " + runner.describe());
             return new Session(sc, runner);

@@ -28,6 +28,15 @@ public interface Replica {
      */
     Slice accumulate(long step, int micro, long[] batch, int from, int to, double weight, boolean[] groupsOn);
 
+    /**
+     * Non-trainable state that forward passes change, e.g. BatchNorm running statistics (empty by default). As
+     * PyTorch's DDP with {@code broadcast_buffers}: every step starts from the driver's values, and the driver
+     * keeps partition 0's afterwards, so they follow the statistics of the first slice, not of the whole batch.
+     */
+    default Map<String, Tensor> buffers() {
+        return Map.of();
+    }
+
     /** Non-parameter state the driver decides and every replica must share (e.g. the latent scale factor). */
     double[] sharedState();
 

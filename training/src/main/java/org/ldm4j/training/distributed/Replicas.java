@@ -48,6 +48,30 @@ final class Replicas {
         }
     }
 
+    /** The values of {@code buffers} (any dtype), by name. */
+    static Map<String, double[]> read(Map<String, Tensor> buffers) {
+        Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        buffers.forEach((k, v) -> out.put(k, v.detach().toDoubleArray()));
+        return out;
+    }
+
+    /** Writes {@code values} into {@code buffers} in place (in each buffer's dtype). */
+    @SuppressWarnings("try")
+    static void write(Map<String, Tensor> buffers, Map<String, double[]> values) {
+        try (org.ldm4j.core.autograd.GradMode.Scope g = org.ldm4j.core.autograd.GradMode.disabled()) {
+            for (Map.Entry<String, double[]> e : values.entrySet()) {
+                Tensor b = buffers.get(e.getKey());
+                if (b == null) {
+                    throw new IllegalArgumentException("buffers: expected '" + e.getKey() + "' in the replica, found "
+                            + "none among " + buffers.keySet());
+                }
+                try (org.ldm4j.core.tensor.MemoryScope s = org.ldm4j.core.tensor.MemoryScope.open()) {
+                    b.assign(Tensor.of(e.getValue(), b.shape()).to(b.dtype()));
+                }
+            }
+        }
+    }
+
     /** The replica of run {@code key}, partition {@code partition}, built by {@code factory} if absent. */
     static Held get(String key, int partition, Replica.Factory factory) {
         return HELD.computeIfAbsent(key + "#" + partition, k -> new Held(factory.create()));

@@ -94,7 +94,10 @@ public final class SparkContexts {
                 throw new UncheckedIOException("SPARK_HOME: cannot create " + home + File.separator + "jars: "
                         + e.getMessage(), e);
             }
-            conf.set("spark.executorEnv.SPARK_HOME", home);
+            conf.set("spark.executorEnv.SPARK_HOME", home)
+                    // Spark's launcher looks for its build folders to learn the Scala version unless told
+                    .set("spark.executorEnv.SPARK_SCALA_VERSION", scala.util.Properties.versionNumberString()
+                            .replaceAll("^(\\d+\\.\\d+).*", "$1"));
         }
         if (extra != null) {
             extra.forEach(conf::set);

@@ -139,11 +139,11 @@ public final class SparkRunner implements StepRunner {
 
     /** What every task of a step needs (no weights: those come by broadcast or shuffle). */
     record Task(String key, Replica.Factory factory, long step, long[][] batches, boolean[] on, double[] shared,
-            int partitions, Failure failure) implements Serializable {
+            Map<String, double[]> buffers, int partitions, Failure failure) implements Serializable {
     }
 
-    /** A partition's gradients (flat, per group) and losses. */
-    record Contribution(float[][] grads, Replica.Slice slice) implements Serializable {
+    /** A partition's gradients (flat, per group) and losses, and partition 0's buffers (else null). */
+    record Contribution(float[][] grads, Replica.Slice slice, Map<String, double[]> buffers) implements Serializable {
         Contribution plus(Contribution o) {
             float[][] g = new float[grads.length][];
             for (int k = 0; k < g.length; k++) {
@@ -153,7 +153,7 @@ public final class SparkRunner implements StepRunner {
                     g[k][i] += b[i];
                 }
             }
-            return new Contribution(g, slice.plus(o.slice));
+            return new Contribution(g, slice.plus(o.slice), buffers != null ? buffers : o.buffers);
         }
     }
 
@@ -171,6 +171,7 @@ public final class SparkRunner implements StepRunner {
         synchronized (h) {
             h.setWeights(weights);
             h.replica.setSharedState(t.shared);
+            Replicas.write(h.replica.buffers(), t.buffers);
             h.takeGrads();
             Replica.Slice total = Replica.Slice.zero(t.on.length);
             for (int m = 0; m < t.batches.length; m++) {
@@ -182,7 +183,7 @@ public final class SparkRunner implements StepRunner {
                     total = total.plus(h.replica.accumulate(t.step, m, t.batches[m], from, to, weight, t.on));
                 }
             }
-            return new Contribution(h.takeGrads(), total);
+            return new Contribution(h.takeGrads(), total, p == 0 ? Replicas.read(h.replica.buffers()) : null);
         }
     }
 
@@ -194,8 +195,8 @@ public final class SparkRunner implements StepRunner {
             throw new IllegalArgumentException("groupsOn: expected " + groups.size() + " flags, got "
                     + groupsOn.length);
         }
-        Task task = new Task(key, factory, step, batches, groupsOn.clone(), driverReplica.sharedState(), partitions,
-                failure);
+        Task task = new Task(key, factory, step, batches, groupsOn.clone(), driverReplica.sharedState(),
+                Replicas.read(driverReplica.buffers()), partitions, failure);
         return reduction == Reduction.DRIVER ? driverStep(task) : shardedStep(task);
     }
 
@@ -217,6 +218,7 @@ public final class SparkRunner implements StepRunner {
             Contribution c = sc.parallelize(partitionIds(), partitions)
                     .mapPartitionsWithIndex((p, it) -> List.of(compute(task, p, weights.value())).iterator(), false)
                     .treeReduce(Contribution::plus);
+            keepBuffers(c.buffers());
             for (int g = 0; g < groups.size(); g++) {
                 TrainGroup group = groups.get(g);
                 if (task.on()[g]) {
@@ -238,8 +240,13 @@ public final class SparkRunner implements StepRunner {
             implements Serializable {
     }
 
-    /** A replica's gradient piece for one shard, with the replica's losses. */
-    record GradPiece(int source, float[][] grads, Replica.Slice slice) implements Serializable {
+    /** A replica's gradient piece for one shard, with the replica's losses (and partition 0's buffers, or null). */
+    record GradPiece(int source, float[][] grads, Replica.Slice slice, Map<String, double[]> buffers)
+            implements Serializable {
+    }
+
+    /** What the driver learns of a reduced shard: its squared gradient norms, the losses and buffers. */
+    record Stats(double[] squares, Replica.Slice slice, Map<String, double[]> buffers) implements Serializable {
     }
 
     /** How the shards update this step, decided on the driver from the global norms. */
@@ -270,16 +277,17 @@ public final class SparkRunner implements StepRunner {
                 .mapValues(SparkRunner::sumInOrder)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            List<Tuple2<Integer, Tuple2<double[], Replica.Slice>>> stats = reduced
-                    .mapValues(r -> new Tuple2<>(squaredNorms(r), r.slice())).collect();
+            List<Tuple2<Integer, Stats>> stats = reduced
+                    .mapValues(r -> new Stats(squaredNorms(r), r.slice(), r.buffers())).collect();
             double[] sumSq = new double[groups.size()];
             Replica.Slice slice = null;
-            for (Tuple2<Integer, Tuple2<double[], Replica.Slice>> t : stats) {
+            for (Tuple2<Integer, Stats> t : stats) {
                 for (int g = 0; g < sumSq.length; g++) {
-                    sumSq[g] += t._2()._1()[g];
+                    sumSq[g] += t._2().squares()[g];
                 }
                 if (t._1() == 0) {
-                    slice = t._2()._2();
+                    slice = t._2().slice();
+                    keepBuffers(t._2().buffers());
                 }
             }
             double[] norms = new double[groups.size()];
@@ -322,6 +330,13 @@ public final class SparkRunner implements StepRunner {
         }
     }
 
+    /** The driver takes partition 0's buffers (DDP's rule). */
+    private void keepBuffers(Map<String, double[]> buffers) {
+        if (buffers != null && !buffers.isEmpty()) {
+            Replicas.write(driverReplica.buffers(), buffers);
+        }
+    }
+
     private int[] sizes() {
         int[] s = new int[groups.size()];
         for (int g = 0; g < s.length; g++) {
@@ -351,7 +366,7 @@ public final class SparkRunner implements StepRunner {
             for (int g = 0; g < sizes.length; g++) {
                 piece[g] = Arrays.copyOfRange(c.grads()[g], start(sizes[g], d, n), start(sizes[g], d + 1, n));
             }
-            out.add(new Tuple2<>(d, new GradPiece(p, piece, c.slice())));
+            out.add(new Tuple2<>(d, new GradPiece(p, piece, c.slice(), d == 0 ? c.buffers() : null)));
         }
         return out.iterator();
     }
@@ -367,7 +382,9 @@ public final class SparkRunner implements StepRunner {
         list.sort((a, b) -> Integer.compare(a.source(), b.source()));
         float[][] sum = new float[list.get(0).grads().length][];
         Replica.Slice slice = null;
+        Map<String, double[]> buffers = null;
         for (GradPiece gp : list) {
+            buffers = buffers != null ? buffers : gp.buffers();
             for (int g = 0; g < sum.length; g++) {
                 if (sum[g] == null) {
                     sum[g] = gp.grads()[g].clone();
@@ -380,7 +397,7 @@ public final class SparkRunner implements StepRunner {
             }
             slice = slice == null ? gp.slice() : slice.plus(gp.slice());
         }
-        return new GradPiece(-1, sum, slice);
+        return new GradPiece(-1, sum, slice, buffers);
     }
 
     private static double[] squaredNorms(GradPiece gp) {
