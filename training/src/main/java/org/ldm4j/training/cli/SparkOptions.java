@@ -30,7 +30,7 @@ final class SparkOptions {
 
     @Option(names = "--reduce", paramLabel = "HOW", description = "driver (broadcast weights, reduce gradients on "
             + "the driver), sharded (through the shuffle, optimizer state split across partitions) or auto (default: "
-            + "sharded above " + SparkRunner.Reduction.SHARDED_ABOVE + " parameters).")
+            + "driver, unless the gradients it gathers would take over a quarter of the driver's heap).")
     String reduce = "auto";
 
     @Option(names = "--spark-conf", paramLabel = "KEY=VALUE", description = "A Spark setting (repeatable).")

@@ -70,7 +70,13 @@ public final class SparkContexts {
                 .set("spark.ui.enabled", "false")
                 .set("spark.ui.showConsoleProgress", "false")
                 // gradients and weights are plain float[]s in records: Java serialization moves them well
-                .set("spark.serializer", "org.apache.spark.serializer.JavaSerializer");
+                .set("spark.serializer", "org.apache.spark.serializer.JavaSerializer")
+                // weights and gradients are float32 noise to a compressor: lz4 costs time and saves nothing
+                .set("spark.broadcast.compress", "false")
+                .set("spark.shuffle.compress", "false")
+                .set("spark.shuffle.spill.compress", "false")
+                // the driver reduction gathers whole gradients (4 bytes a parameter) from the tasks
+                .set("spark.driver.maxResultSize", "0");
         if (local || cluster) {
             conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
         }
@@ -78,9 +84,13 @@ public final class SparkContexts {
             Matcher c = LOCAL_CLUSTER.matcher(master);
             c.matches();
             String cores = c.group(2);
+            long mb = Long.parseLong(c.group(3));
+            // ND4J's arrays live off the heap: as much again as the heap, and the process (heap included) within
+            // twice the heap plus 1 GB
             conf.set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                     .set("spark.executor.extraJavaOptions", JavaModuleOptions.defaultModuleOptions()
-                            + " -Dorg.bytedeco.javacpp.maxbytes=4G -Dorg.bytedeco.javacpp.maxphysicalbytes=6G")
+                            + " -Dorg.bytedeco.javacpp.maxbytes=" + mb + "m -Dorg.bytedeco.javacpp.maxphysicalbytes="
+                            + (2 * mb + 1024) + "m")
                     .set("spark.executorEnv.OMP_NUM_THREADS", cores)
                     .set("spark.executor.memory", c.group(3) + "m");
             String home = System.getenv("SPARK_HOME");

@@ -47,12 +47,15 @@ public final class SparkRunner implements StepRunner {
     public enum Reduction {
         DRIVER, SHARDED;
 
-        /** Parameter counts above which {@link #auto} picks {@link #SHARDED}. */
-        public static final long SHARDED_ABOVE = 16_000_000L;
-
-        /** The reduction for a model of {@code parameters} trainable values. */
-        public static Reduction auto(long parameters) {
-            return parameters > SHARDED_ABOVE ? SHARDED : DRIVER;
+        /**
+         * The reduction for {@code parameters} trainable values over {@code partitions}: through the driver (faster
+         * in every measurement of BENCHMARKS.md) unless the partial gradient sums the driver would hold at once,
+         * about {@code ceil(sqrt(partitions))} float32 copies of the model, exceed a quarter of {@code driverHeap}
+         * bytes; then sharded, whose driver only ever holds the model once (at a checkpoint).
+         */
+        public static Reduction auto(long parameters, int partitions, long driverHeap) {
+            long copies = (long) Math.ceil(Math.sqrt(Math.max(1, partitions))) + 1;
+            return parameters * 4 * copies > driverHeap / 4 ? SHARDED : DRIVER;
         }
 
         /** {@code driver}, {@code sharded} or {@code auto} (null). */
@@ -81,6 +84,8 @@ public final class SparkRunner implements StepRunner {
     private final String key;
     private final HashPartitioner partitioner;
     private JavaRDD<Shard> shards;
+    private Broadcast<List<Shard>> pushed;        // the state the shards' lineage starts from
+    private int stepsSincePush;
     private boolean driverCurrent = true;
     private long[] emaUpdates;          // the shards' EMA update counts, mirrored on the driver
 
@@ -110,7 +115,8 @@ public final class SparkRunner implements StepRunner {
         for (TrainGroup g : groups) {
             total += g.layout().size();
         }
-        this.reduction = reduction != null ? reduction : Reduction.auto(total);
+        this.reduction = reduction != null ? reduction
+                : Reduction.auto(total, partitions, Runtime.getRuntime().maxMemory());
         this.failure = failure;
         this.key = factory.key() + "/" + UUID.randomUUID();
         this.partitioner = new HashPartitioner(partitions);
@@ -254,10 +260,18 @@ public final class SparkRunner implements StepRunner {
             int[][] emaRanges, int partitions, int[] sizes) implements Serializable {
     }
 
+    /**
+     * Steps after which the sharded state goes through the driver once ({@link #pull()} then {@link #push()}): it
+     * bounds the shards' lineage (what Spark recomputes after losing an executor, and serializes into every task).
+     */
+    public static final int REFRESH_EVERY = 50;
+
     private Outcome shardedStep(Task task) {
-        if (shards == null) {
+        if (shards == null || stepsSincePush >= REFRESH_EVERY) {
+            pull();
             push();
         }
+        stepsSincePush++;
         int n = partitions;
         int[] sizes = sizes();
         JavaPairRDD<Integer, Shard> gathered = shards
@@ -567,12 +581,21 @@ public final class SparkRunner implements StepRunner {
             }
             list.add(new Shard(p, wp, mp, vp, steps.clone(), ep, emaUpdates.clone()));
         }
-        JavaRDD<Shard> next = sc.parallelize(list, n).persist(StorageLevel.MEMORY_AND_DISK());
+        // from a broadcast, not parallelize(list): a parallelized collection's data travels inside every task
+        // of every later stage that descends from it
+        Broadcast<List<Shard>> state = sc.broadcast(list);
+        JavaRDD<Shard> next = sc.parallelize(partitionIds(), n).map(p -> state.value().get(p))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         next.count();
         if (shards != null) {
             shards.unpersist(false);
         }
+        if (pushed != null) {
+            pushed.destroy();
+        }
         shards = next;
+        pushed = state;
+        stepsSincePush = 0;
     }
 
     @Override
@@ -640,6 +663,10 @@ public final class SparkRunner implements StepRunner {
         if (shards != null) {
             shards.unpersist(false);
             shards = null;
+        }
+        if (pushed != null) {
+            pushed.destroy();
+            pushed = null;
         }
         String k = key;
         try {
