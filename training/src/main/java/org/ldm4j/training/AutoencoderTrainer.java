@@ -283,12 +283,7 @@ public final class AutoencoderTrainer {
 
     /** Runs the coming steps with {@code runner} instead of in this process (it receives the current state). */
     public void setRunner(StepRunner runner) {
-        if (runner == null) {
-            throw new IllegalArgumentException("runner: expected a StepRunner, got null");
-        }
-        this.runner.pull();
-        this.runner = runner;
-        runner.push();
+        this.runner = StepRunner.handOver(this.runner, runner);
     }
 
     public StepRunner runner() {

@@ -138,12 +138,7 @@ public final class LatentDiffusionTrainer {
      * {@link #replica()} and {@link #groups()}) instead of in this process; the runner receives the current state.
      */
     public void setRunner(StepRunner runner) {
-        if (runner == null) {
-            throw new IllegalArgumentException("runner: expected a StepRunner, got null");
-        }
-        this.runner.pull();
-        this.runner = runner;
-        runner.push();
+        this.runner = StepRunner.handOver(this.runner, runner);
     }
 
     public StepRunner runner() {

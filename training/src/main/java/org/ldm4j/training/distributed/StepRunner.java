@@ -37,6 +37,21 @@ public interface StepRunner extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * Hands a trainer's state over from {@code from} (which pulls it to the driver) to {@code to} (which receives
+     * it), and returns {@code to}: what a trainer's {@code setRunner} does.
+     */
+    static StepRunner handOver(StepRunner from, StepRunner to) {
+        if (to == null) {
+            throw new IllegalArgumentException("runner: expected a StepRunner, got null");
+        }
+        if (from != null) {
+            from.pull();
+        }
+        to.push();
+        return to;
+    }
+
     /** A short description for logs, e.g. "local" or "spark local[2], 2 partitions, driver reduction". */
     String describe();
 }
