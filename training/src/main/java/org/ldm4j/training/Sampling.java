@@ -89,9 +89,11 @@ public final class Sampling {
      * @param initImage  img2img or inpainting source [B, 3, H, W] in [-1, 1], or null
      * @param strength   img2img strength in (0, 1] (ignored without an init image or with a mask)
      * @param mask       inpainting mask [B or 1, 1, H, W], 1 = keep, or null
+     * @param decodeTile decode the latents in tiles of this many latents a side (overlapping by an eighth), to
+     *                   bound the decoder's memory on large images; 0 decodes them whole
      */
     public record Request(Conditions conditions, Conditions negative, Name sampler, int steps, double guidance,
-            long seed, Tensor initImage, double strength, Tensor mask) {
+            long seed, Tensor initImage, double strength, Tensor mask, int decodeTile) {
         public Request {
             if (conditions == null || sampler == null) {
                 throw new IllegalArgumentException("conditions, sampler: expected both, got a null");
@@ -112,23 +114,32 @@ public final class Sampling {
             if (initImage != null && mask == null && !(strength > 0 && strength <= 1)) {
                 throw new IllegalArgumentException("strength: expected a value in (0, 1], got " + strength);
             }
+            if (decodeTile < 0) {
+                throw new IllegalArgumentException("decodeTile: expected a tile side in latents (0: decode whole), got "
+                        + decodeTile);
+            }
         }
 
         /** Text-, class- or layout-to-image from noise. */
         public static Request of(Conditions c, Name sampler, int steps, double guidance, long seed) {
-            return new Request(c, null, sampler, steps, guidance, seed, null, 1.0, null);
+            return new Request(c, null, sampler, steps, guidance, seed, null, 1.0, null, 0);
         }
 
         public Request withNegative(Conditions n) {
-            return new Request(conditions, n, sampler, steps, guidance, seed, initImage, strength, mask);
+            return new Request(conditions, n, sampler, steps, guidance, seed, initImage, strength, mask, decodeTile);
         }
 
         public Request withInitImage(Tensor image, double s) {
-            return new Request(conditions, negative, sampler, steps, guidance, seed, image, s, mask);
+            return new Request(conditions, negative, sampler, steps, guidance, seed, image, s, mask, decodeTile);
         }
 
         public Request withMask(Tensor m) {
-            return new Request(conditions, negative, sampler, steps, guidance, seed, initImage, strength, m);
+            return new Request(conditions, negative, sampler, steps, guidance, seed, initImage, strength, m, decodeTile);
+        }
+
+        /** Decoding in tiles of {@code tile} latents a side (0: whole). */
+        public Request withDecodeTile(int tile) {
+            return new Request(conditions, negative, sampler, steps, guidance, seed, initImage, strength, mask, tile);
         }
 
         /** A one-line description for PNG text chunks and logs. */
@@ -152,7 +163,8 @@ public final class Sampling {
                 uc = r.negative() != null ? cond.encode(r.negative()) : cond.unconditional(n);
             }
             LatentDiffusionPipeline p = LatentDiffusionPipeline.builder(ldm.denoiser(), ldm.process().prediction(),
-                    ldm.codec(), ldm.process().schedule()).sampler(r.sampler().factory()).scaleFactor(ldm.scaleFactor())
+                    r.decodeTile() > 0 ? ldm.codec(r.decodeTile(), r.decodeTile() / 8) : ldm.codec(),
+                    ldm.process().schedule()).sampler(r.sampler().factory()).scaleFactor(ldm.scaleFactor())
                     .unconditional(uc).imageSize(height, width).build();
             Conditioning c = cond.encode(r.conditions());
             double guidance = guided ? r.guidance() : 1.0;

@@ -43,7 +43,8 @@ import org.ldm4j.core.tensor.Tensor;
  * value {@code global_step = 7}. {@link #all()} has every tensor; {@link #stateDict()} has those under
  * {@code state_dict} with that prefix removed (the Lightning/CompVis layout), or all of them for a file that is
  * itself a state dict. Tensors are contiguous copies (views and shared storages are resolved), persistent, and
- * without grad; a tensor reached under two names is one {@code Tensor}.
+ * without grad; a tensor reached under two names is one {@code Tensor}. {@link TorchArchive} reads the same files
+ * one tensor at a time, for checkpoints that should not be in memory whole.
  *
  * <pre>{@code
  * StateDict sd = TorchCheckpoint.readStateDict(Path.of("sd-v1-4.ckpt"), TorchCheckpoint.Options.lenient());
@@ -153,14 +154,9 @@ public final class TorchCheckpoint {
         checkZipMagic(file);
         try (ZipFile zip = open(file)) {
             String top = topFolder(file, zip);
-            checkByteOrder(file, zip, top);
-            String pklName = top + "data.pkl";
-            byte[] pkl = TorchStorage.readEntry(file, zip, zip.getEntry(pklName), null);
-            TorchUnpickler resolver = new TorchUnpickler(file, pklName, options.placeholdUnknownGlobals());
-            Object root = PickleReader.read(file, pklName, pkl, resolver);
-
-            Flattener f = new Flattener(file, 4L * pkl.length + 1000);
-            f.walk(root, "", 0);
+            Unpickled u = unpickle(file, zip, top, options);
+            Object root = u.root();
+            Flattener f = u.flat();
             Map<TensorRef, Tensor> loaded = TorchStorage.load(file, zip, top, f.tensors);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             f.tensors.forEach((name, ref) -> tensors.put(name, loaded.get(ref)));
@@ -176,10 +172,30 @@ public final class TorchCheckpoint {
                     }
                 }
             }
-            boolean nested = root instanceof Map<?, ?> m && m.get(STATE_DICT) instanceof Map<?, ?>;
-            StateDict sd = (nested ? all.stripPrefix(STATE_DICT + ".") : all).withMetadata(topLevel);
-            return new TorchCheckpoint(file, all, sd, Collections.unmodifiableMap(f.values), resolver.placeholders());
+            StateDict sd = all.stripPrefix(stateDictPrefix(root)).withMetadata(topLevel);
+            return new TorchCheckpoint(file, all, sd, Collections.unmodifiableMap(f.values), u.placeholders());
         }
+    }
+
+    /** The unpickled object, its tensors and values under dotted names, and the placeholders lenient mode made. */
+    record Unpickled(Object root, Flattener flat, List<String> placeholders) {
+    }
+
+    /** Checks the byte order, interprets {@code <top>/data.pkl} (the allow-list applies) and flattens it. */
+    static Unpickled unpickle(Path file, ZipFile zip, String top, Options options) throws IOException {
+        checkByteOrder(file, zip, top);
+        String pklName = top + "data.pkl";
+        byte[] pkl = TorchStorage.readEntry(file, zip, zip.getEntry(pklName), null);
+        TorchUnpickler resolver = new TorchUnpickler(file, pklName, options.placeholdUnknownGlobals());
+        Object root = PickleReader.read(file, pklName, pkl, resolver);
+        Flattener f = new Flattener(file, 4L * pkl.length + 1000);
+        f.walk(root, "", 0);
+        return new Unpickled(root, f, resolver.placeholders());
+    }
+
+    /** {@code "state_dict."} when the saved object nests the weights there (the Lightning/CompVis layout), else "". */
+    static String stateDictPrefix(Object root) {
+        return root instanceof Map<?, ?> m && m.get(STATE_DICT) instanceof Map<?, ?> ? STATE_DICT + "." : "";
     }
 
     /** The file that was read. */
@@ -222,7 +238,7 @@ public final class TorchCheckpoint {
 
     // ---------------------------------------------------------------- the archive
 
-    private static void checkZipMagic(Path file) throws IOException {
+    static void checkZipMagic(Path file) throws IOException {
         byte[] head;
         try (InputStream in = Files.newInputStream(file)) {
             head = in.readNBytes(4);
@@ -237,7 +253,7 @@ public final class TorchCheckpoint {
         throw new FormatException(file, null, "not a zip archive (" + head.length + " bytes read): " + hint);
     }
 
-    private static ZipFile open(Path file) throws IOException {
+    static ZipFile open(Path file) throws IOException {
         try {
             return new ZipFile(file.toFile());
         } catch (ZipException e) {
@@ -246,7 +262,7 @@ public final class TorchCheckpoint {
     }
 
     /** The folder {@code <top>/} that holds {@code data.pkl}. */
-    private static String topFolder(Path file, ZipFile zip) throws IOException {
+    static String topFolder(Path file, ZipFile zip) throws IOException {
         List<String> tops = new ArrayList<>();
         List<String> seen = new ArrayList<>();
         for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
@@ -281,7 +297,7 @@ public final class TorchCheckpoint {
     // ---------------------------------------------------------------- flattening
 
     /** Walks the unpickled object, collecting tensors and plain values under dotted paths. */
-    private static final class Flattener {
+    static final class Flattener {
         final Path file;
         final Map<String, TensorRef> tensors = new LinkedHashMap<>();
         final Map<String, Object> values = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 /**
- * Checkpoint files: the safetensors format (read lazily through memory mappings, written atomically) and
+ * Checkpoint files: the safetensors format (read lazily through memory mappings, written atomically),
+ * PyTorch's {@code torch.save} files read with a pickle interpreter that executes nothing
+ * ({@link org.ldm4j.core.io.TorchCheckpoint} whole, {@link org.ldm4j.core.io.TorchArchive} one tensor at a time), and
  * {@link org.ldm4j.core.io.StateDict}, the named tensors and metadata of a checkpoint.
  *
  * <pre>{@code

@@ -33,9 +33,9 @@ public final class Conv1d extends Module implements Layer {
         this.out = out;
         this.hasBias = bias;
         try (MemoryScope s = MemoryScope.open()) {
-            registerParameter("weight", Init.fanInUniform(rng, in, out, in, 1));
+            registerParameter("weight", () -> Init.fanInUniform(rng, in, out, in, 1), out, in, 1);
             if (bias) {
-                registerParameter("bias", Init.fanInUniform(rng, in, out));
+                registerParameter("bias", () -> Init.fanInUniform(rng, in, out), out);
             }
         }
     }

@@ -57,9 +57,10 @@ public final class Conv2d extends Module implements Layer {
         this.hasBias = bias;
         long fanIn = in * kernelH * kernelW;
         try (MemoryScope s = MemoryScope.open()) {
-            registerParameter("weight", Init.fanInUniform(rng, fanIn, out, in, kernelH, kernelW));
+            registerParameter("weight", () -> Init.fanInUniform(rng, fanIn, out, in, kernelH, kernelW), out, in,
+                    kernelH, kernelW);
             if (bias) {
-                registerParameter("bias", Init.fanInUniform(rng, fanIn, out));
+                registerParameter("bias", () -> Init.fanInUniform(rng, fanIn, out), out);
             }
         }
     }

@@ -26,7 +26,7 @@ public final class Embedding extends Module implements Layer {
         this.n = n;
         this.dim = dim;
         try (MemoryScope s = MemoryScope.open()) {
-            registerParameter("weight", rng.normal(DType.FLOAT32, n, dim));
+            registerParameter("weight", () -> rng.normal(DType.FLOAT32, n, dim), n, dim);
         }
     }
 

@@ -28,9 +28,9 @@ public final class Linear extends Module implements Layer {
         this.out = out;
         this.hasBias = bias;
         try (MemoryScope s = MemoryScope.open()) {
-            registerParameter("weight", Init.fanInUniform(rng, in, out, in));
+            registerParameter("weight", () -> Init.fanInUniform(rng, in, out, in), out, in);
             if (bias) {
-                registerParameter("bias", Init.fanInUniform(rng, in, out));
+                registerParameter("bias", () -> Init.fanInUniform(rng, in, out), out);
             }
         }
     }

@@ -8,11 +8,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.ldm4j.core.tensor.DType;
 import org.ldm4j.core.tensor.MemoryScope;
 import org.ldm4j.core.tensor.Shapes;
 import org.ldm4j.core.tensor.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A network component with explicitly registered, ordered parameters, buffers and child modules, as PyTorch's
@@ -43,6 +45,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link MemoryScope} frees, so a module may be built inside an open scope (its initial draws are freed with
  * the scope, the registered copies survive). A subclass keeps the returned tensor or, if it supports
  * {@link #to(DType)}, looks it up with {@link #parameter(String)} / {@link #buffer(String)} at each call.
+ *
+ * <p>Inside a {@link SkipInit} scope parameters are registered as zeros of the scope's dtype, without drawing
+ * their initial values (for a model that is about to be loaded).
  *
  * <h2>Identity</h2>
  * {@link #load} copies values into the registered tensors, so references held elsewhere (an optimizer's) stay
@@ -84,9 +89,36 @@ public abstract class Module {
             throw new IllegalArgumentException("parameter '" + name + "': expected a floating-point tensor, got "
                     + (initial == null ? "null" : initial.dtype()));
         }
-        Tensor p = persistentCopy(initial).requiresGrad(true);
+        SkipInit skip = SkipInit.current();
+        Tensor p = (skip != null ? zeros(skip.dtype(), initial.shape()) : persistentCopy(initial)).requiresGrad(true);
         params.put(name, p);
         return p;
+    }
+
+    /**
+     * Registers a trainable parameter of {@code shape} whose initial values {@code init} draws (a floating-point
+     * tensor of that shape; its own memory is left to its scope). Inside a {@link SkipInit} scope {@code init} is
+     * not called: the parameter is zeros of the scope's dtype. The layers of this package register their
+     * parameters this way: {@code registerParameter("weight", () -> Init.fanInUniform(rng, in, out, in), out, in)}.
+     */
+    protected final Tensor registerParameter(String name, Supplier<Tensor> init, long... shape) {
+        checkName(name);
+        if (init == null || shape == null) {
+            throw new IllegalArgumentException("parameter '" + name + "': expected an initialiser and a shape, got "
+                    + (init == null ? "no initialiser" : "no shape"));
+        }
+        SkipInit skip = SkipInit.current();
+        if (skip != null) {
+            Tensor p = zeros(skip.dtype(), shape).requiresGrad(true);
+            params.put(name, p);
+            return p;
+        }
+        Tensor initial = init.get();
+        if (initial == null || !Shapes.equal(initial.shape(), shape)) {
+            throw new IllegalArgumentException("parameter '" + name + "': expected an initial value of shape "
+                    + Shapes.str(shape) + ", got " + (initial == null ? "null" : Shapes.str(initial.shape())));
+        }
+        return registerParameter(name, initial);
     }
 
     /**
@@ -103,7 +135,14 @@ public abstract class Module {
         if (initial == null) {
             throw new IllegalArgumentException("buffer '" + name + "': expected a tensor, got null");
         }
-        Tensor b = persistentCopy(initial);
+        SkipInit skip = SkipInit.current();
+        Tensor b;
+        if (skip != null && initial.dtype().isFloating() && initial.dtype() != skip.dtype()) {
+            INDArray cast = initial.array().castTo(skip.dtype().nd4j());
+            b = Tensor.wrapPersistent(cast.isView() ? cast.dup('c') : cast);
+        } else {
+            b = persistentCopy(initial);
+        }
         buffers.put(name, b);
         if (!persistent) {
             nonPersistent.add(name);
@@ -123,6 +162,11 @@ public abstract class Module {
 
     private static Tensor persistentCopy(Tensor t) {
         return Tensor.wrapPersistent(t.array().dup('c'));
+    }
+
+    /** Persistent zeros: a {@link SkipInit} scope's parameter. */
+    private static Tensor zeros(DType dtype, long[] shape) {
+        return Tensor.wrapPersistent(shape.length == 0 ? Nd4j.scalar(dtype.nd4j(), 0) : Nd4j.zeros(dtype.nd4j(), shape));
     }
 
     // ---------------------------------------------------------------- own tensors

@@ -9,7 +9,10 @@ import org.ldm4j.conditioning.layout.LayoutTokenizer;
 import org.ldm4j.conditioning.text.EmptyPrompt;
 import org.ldm4j.conditioning.text.TransformerEmbedder;
 import org.ldm4j.conditioning.text.TransformerEmbedderConfig;
+import org.ldm4j.conditioning.text.clip.ClipTextConfig;
+import org.ldm4j.conditioning.text.clip.FrozenClipEmbedder;
 import org.ldm4j.conditioning.text.tokenize.BasicTokenizer;
+import org.ldm4j.conditioning.text.tokenize.ClipTokenizer;
 import org.ldm4j.conditioning.text.tokenize.WordPieceTokenizer;
 import org.ldm4j.conditioning.text.tokenize.WordPieceVocabulary;
 import org.ldm4j.core.nn.Module;
@@ -21,10 +24,13 @@ import org.ldm4j.training.data.Box;
 /**
  * The conditioning stage of a latent diffusion model (the reference's {@code cond_stage_model}): turns a batch's
  * {@link Conditions} into the U-Net's cross-attention context, with the unconditional input of classifier-free
- * guidance and condition dropout for training it. Four kinds: none, class labels ({@link ClassEmbedder}, a null
+ * guidance and condition dropout for training it. Five kinds: none, class labels ({@link ClassEmbedder}, a null
  * class for guidance), captions (a WordPiece tokenizer and the reference's {@link TransformerEmbedder}, trained
- * jointly with the U-Net) and layouts ({@link LayoutEncoder}). Its {@link Spec} is plain data that a checkpoint
- * stores (the text vocabulary included), so a stage is rebuilt from a checkpoint with no other file.
+ * jointly with the U-Net), layouts ({@link LayoutEncoder}) and captions through Stable Diffusion's frozen CLIP
+ * text encoder ({@link FrozenClipEmbedder} with CLIP's BPE tokenizer). Its {@link Spec} is plain data that a
+ * checkpoint stores (the text vocabulary included), so a stage is rebuilt from a checkpoint with no other file;
+ * a CLIP stage is the exception: its tokenizer comes from CLIP's {@code vocab.json} and {@code merges.txt}
+ * ({@link #clip}).
  *
  * <pre>{@code
  * CondStage cond = CondStage.create(CondStage.Spec.classes(4, 64), rng);
@@ -42,7 +48,9 @@ public final class CondStage {
         /** Captions. */
         TEXT,
         /** Layouts (boxes with class ids). */
-        LAYOUT
+        LAYOUT,
+        /** Captions through a frozen CLIP text encoder (Stable Diffusion 1.x's {@code FrozenCLIPEmbedder}). */
+        CLIP
     }
 
     /**
@@ -51,9 +59,9 @@ public final class CondStage {
      * @param kind       what it conditions on
      * @param classes    CLASS: the number of classes; LAYOUT: the number of box classes
      * @param dim        the context width (the U-Net's {@code context_dim})
-     * @param layers     TEXT/LAYOUT: transformer layers
-     * @param heads      TEXT/LAYOUT: attention heads
-     * @param maxLength  TEXT: tokens per caption; LAYOUT: objects per layout
+     * @param layers     TEXT/LAYOUT/CLIP: transformer layers
+     * @param heads      TEXT/LAYOUT/CLIP: attention heads
+     * @param maxLength  TEXT/CLIP: tokens per caption; LAYOUT: objects per layout
      * @param vocabulary TEXT: the WordPiece vocabulary (empty otherwise)
      * @param bins       LAYOUT: coordinate bins
      */
@@ -61,10 +69,11 @@ public final class CondStage {
             int bins) {
         public Spec {
             if (kind == null) {
-                throw new IllegalArgumentException("kind: expected one of NONE, CLASS, TEXT, LAYOUT, got null");
+                throw new IllegalArgumentException("kind: expected one of NONE, CLASS, TEXT, LAYOUT, CLIP, got null");
             }
             vocabulary = List.copyOf(vocabulary);
-            if ((kind == Kind.TEXT || kind == Kind.LAYOUT) && dim < 1 || kind == Kind.CLASS && dim < 0) {
+            boolean transformer = kind == Kind.TEXT || kind == Kind.LAYOUT || kind == Kind.CLIP;
+            if (transformer && dim < 1 || kind == Kind.CLASS && dim < 0) {
                 throw new IllegalArgumentException("dim: expected a positive context width"
                         + (kind == Kind.CLASS ? " (or 0: labels into the U-Net's own class embedding)" : "")
                         + ", got " + dim);
@@ -72,7 +81,7 @@ public final class CondStage {
             if ((kind == Kind.CLASS || kind == Kind.LAYOUT) && classes < 1) {
                 throw new IllegalArgumentException("classes: expected at least one class, got " + classes);
             }
-            if ((kind == Kind.TEXT || kind == Kind.LAYOUT) && (layers < 1 || heads < 1 || maxLength < 1)) {
+            if (transformer && (layers < 1 || heads < 1 || maxLength < 1)) {
                 throw new IllegalArgumentException("layers, heads, maxLength: expected positive values, got "
                         + layers + ", " + heads + ", " + maxLength);
             }
@@ -121,6 +130,11 @@ public final class CondStage {
         public static Spec layout(int classes, int maxObjects, int bins, int dim, int layers, int heads) {
             return new Spec(Kind.LAYOUT, classes, dim, layers, heads, maxObjects, List.of(), bins);
         }
+
+        /** Captions through CLIP's text encoder of shape {@code c}: {@code c.maxPositions()} tokens per caption. */
+        public static Spec clip(ClipTextConfig c) {
+            return new Spec(Kind.CLIP, 0, c.width(), c.layers(), c.heads(), c.maxPositions(), List.of(), 0);
+        }
     }
 
     private static final int DIM_HEAD = 32;
@@ -131,15 +145,41 @@ public final class CondStage {
     private final TransformerEmbedder text;
     private final WordPieceTokenizer tokenizer;
     private final LayoutEncoder layout;
+    private final FrozenClipEmbedder clip;
+    private final ClipTokenizer clipTokenizer;
 
     private CondStage(Spec spec, Module module, ClassEmbedder classEmbedder, TransformerEmbedder text,
             WordPieceTokenizer tokenizer, LayoutEncoder layout) {
+        this(spec, module, classEmbedder, text, tokenizer, layout, null, null);
+    }
+
+    private CondStage(Spec spec, Module module, ClassEmbedder classEmbedder, TransformerEmbedder text,
+            WordPieceTokenizer tokenizer, LayoutEncoder layout, FrozenClipEmbedder clip, ClipTokenizer clipTokenizer) {
         this.spec = spec;
         this.module = module;
         this.classEmbedder = classEmbedder;
         this.text = text;
         this.tokenizer = tokenizer;
         this.layout = layout;
+        this.clip = clip;
+        this.clipTokenizer = clipTokenizer;
+    }
+
+    /**
+     * A CLIP stage (Stable Diffusion 1.x): {@code embedder}'s weights as they are (load them before or after), and
+     * CLIP's tokenizer, whose ids must fit the embedder's vocabulary.
+     */
+    public static CondStage clip(FrozenClipEmbedder embedder, ClipTokenizer tokenizer) {
+        if (embedder == null || tokenizer == null) {
+            throw new IllegalArgumentException("embedder, tokenizer: expected CLIP's text encoder and its tokenizer "
+                    + "(vocab.json and merges.txt), got " + (embedder == null ? "no encoder" : "no tokenizer"));
+        }
+        ClipTextConfig c = embedder.transformer().config();
+        if (tokenizer.vocabSize() > c.vocabSize()) {
+            throw new IllegalArgumentException("tokenizer: its " + tokenizer.vocabSize() + " ids do not fit the text "
+                    + "encoder's " + c.vocabSize() + "-token embedding (do the tokenizer files belong to this model?)");
+        }
+        return new CondStage(Spec.clip(c), embedder, null, null, null, null, embedder, tokenizer);
     }
 
     /** A new stage of {@code spec} with weights drawn from {@code rng}. */
@@ -173,6 +213,9 @@ public final class CondStage {
                 LayoutEncoder e = new LayoutEncoder(tok, c, rng);
                 return new CondStage(spec, e, null, null, null, e);
             }
+            case CLIP:
+                throw new IllegalArgumentException("spec: a CLIP stage needs CLIP's tokenizer files (vocab.json, "
+                        + "merges.txt), which no spec holds: build it with CondStage.clip(embedder, tokenizer)");
             default:
                 throw new AssertionError(spec.kind());
         }
@@ -199,6 +242,11 @@ public final class CondStage {
     /** The U-Net's {@code num_classes}: classes + 1 (the null class) for label conditioning, else 0. */
     public int unetClasses() {
         return spec.labelsToUnet() ? spec.classes() + 1 : 0;
+    }
+
+    /** Whether the stage encodes captions (TEXT or CLIP). */
+    public boolean takesCaptions() {
+        return spec.kind() == Kind.TEXT || spec.kind() == Kind.CLIP;
     }
 
     /** The caption tokenizer of a TEXT stage. */
@@ -246,12 +294,16 @@ public final class CondStage {
                 }
                 return Conditioning.ofContext(classEmbedder.encode(Tensor.of(labels, n)));
             }
-            case TEXT: {
+            case TEXT:
+            case CLIP: {
                 List<String> captions = new ArrayList<>(c.captions());
                 for (int i = 0; i < n; i++) {
                     if (drop[i]) {
-                        captions.set(i, "");
+                        captions.set(i, "");       // the reference's unconditional input: the empty caption
                     }
+                }
+                if (spec.kind() == Kind.CLIP) {
+                    return Conditioning.ofContext(clip.encode(clipTokenizer.encode(captions, spec.maxLength()).ids()));
                 }
                 return Conditioning.ofContext(text.encode(tokenizer.encode(captions, spec.maxLength()).ids()));
             }

@@ -123,9 +123,17 @@ public final class LatentDiffusion extends Module {
         return new UNetDenoiser(wrapper.unet());
     }
 
-    /** The first stage as the diffusion module's codec (unscaled latents). */
+    /** The first stage as the diffusion module's codec (unscaled latents), in its parameters' precision. */
     public LatentCodec codec() {
-        return new FirstStageCodec(firstStage);
+        return codec(0, 0);
+    }
+
+    /**
+     * As {@link #codec()}, decoding in tiles of {@code tile} latents a side that overlap by {@code overlap}
+     * ({@code TiledDecoding}; 0: whole), for images too large to decode at once.
+     */
+    public LatentCodec codec(int tile, int overlap) {
+        return new FirstStageCodec(firstStage, firstStageModule.parameters().get(0).dtype(), tile, overlap);
     }
 
     public double scaleFactor() {

@@ -1,6 +1,7 @@
 package org.ldm4j.training.models;
 
 import org.ldm4j.core.autograd.ShapeOps;
+import org.ldm4j.core.tensor.DType;
 import org.ldm4j.core.tensor.Tensor;
 import org.ldm4j.diffusion.Conditioning;
 import org.ldm4j.diffusion.Denoiser;
@@ -10,7 +11,8 @@ import org.ldm4j.unet.UNetModel;
  * The U-Net as the diffusion module's {@link Denoiser}: concatenation conditioning is joined to the noisy input
  * along the channels (the reference's {@code c_concat}), the token sequence goes to cross-attention
  * ({@code c_crossattn}) and class labels to the label embedding. Timesteps pass through unchanged, fractional
- * ones included (the sigma-space samplers use them).
+ * ones included (the sigma-space samplers use them). A U-Net in another precision than the sampler's (a float16
+ * model under a float32 sampler) gets its inputs converted to its dtype and gives its output back in {@code xt}'s.
  *
  * <pre>{@code
  * Denoiser d = new UNetDenoiser(unet);
@@ -31,7 +33,14 @@ public final class UNetDenoiser implements Denoiser {
     @Override
     public Tensor apply(Tensor xt, Tensor t, Conditioning cond) {
         Conditioning c = cond == null ? Conditioning.NONE : cond;
-        Tensor x = c.concat() == null ? xt : ShapeOps.concat(1, xt, c.concat());
-        return unet.forward(x, t, c.context(), c.labels());
+        DType d = unet.dtype();
+        Tensor x = c.concat() == null ? xt : ShapeOps.concat(1, xt, as(c.concat(), xt.dtype()));
+        Tensor out = unet.forward(as(x, d), t, as(c.context(), d), c.labels());
+        return as(out, xt.dtype());
+    }
+
+    /** {@code t} in {@code d} (itself when it is already, or null). */
+    static Tensor as(Tensor t, DType d) {
+        return t == null || t.dtype() == d ? t : t.to(d);
     }
 }

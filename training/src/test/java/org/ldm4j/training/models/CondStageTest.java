@@ -6,9 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ldm4j.conditioning.text.EmptyPrompt;
+import org.ldm4j.conditioning.text.clip.ClipTextConfig;
+import org.ldm4j.conditioning.text.clip.FrozenClipEmbedder;
+import org.ldm4j.conditioning.text.tokenize.ClipTokenizer;
 import org.ldm4j.conditioning.text.tokenize.WordPieceVocabulary;
 import org.ldm4j.core.io.Json;
 import org.ldm4j.core.random.Rng;
@@ -16,9 +23,10 @@ import org.ldm4j.core.tensor.Tensor;
 import org.ldm4j.diffusion.Conditioning;
 import org.ldm4j.training.RecordJson;
 import org.ldm4j.training.data.Box;
+import org.ldm4j.training.sd.TinySd;
 import org.ldm4j.unet.UNetConfig;
 
-/** The conditioning stages: what each kind encodes, condition dropout, and specs as checkpoint JSON. */
+/** The conditioning stages: what each kind encodes (CLIP's too), condition dropout, and specs as checkpoint JSON. */
 class CondStageTest {
 
     @Test
@@ -42,6 +50,37 @@ class CondStageTest {
         Tensor uc = s.unconditional(1).context();
         assertArrayEquals(new long[] {2, 1, 8}, c.shape());
         assertArrayEquals(uc.toDoubleArray(), c.slice(0, 0, 1).toDoubleArray(), 0.0, "dropped = the null class");
+    }
+
+    @Test
+    void clipCaptionsEncodeAndTheEmptyCaptionIsStableDiffusionsUnconditionalInput(@TempDir Path tmp)
+            throws IOException {
+        ClipTokenizer tok = TinySd.tokenizer(TinySd.writeTokenizer(tmp));
+        ClipTextConfig shape = TinySd.config().text();
+        FrozenClipEmbedder clip = new FrozenClipEmbedder(shape, EmptyPrompt.ofIds(tok.padId(), tok.encode("")),
+                new Rng(5));
+        CondStage s = CondStage.clip(clip, tok);
+        assertEquals(CondStage.Kind.CLIP, s.kind());
+        assertTrue(s.takesCaptions());
+        assertEquals(CondStage.Spec.clip(shape), s.spec());
+        assertEquals(32, s.contextDim());
+        Tensor c = s.encode(Conditions.prompts(List.of("a red cat", "a dog")), new boolean[] {false, true}).context();
+        assertArrayEquals(new long[] {2, TinySd.POSITIONS, 32}, c.shape());
+        Tensor uc = s.unconditional(1).context();
+        assertArrayEquals(uc.toDoubleArray(), c.slice(0, 1, 2).toDoubleArray(), 1e-6);
+        Tensor ids = tok.encode(List.of("a red cat"), TinySd.POSITIONS).ids();
+        assertArrayEquals(clip.encode(ids).toDoubleArray(), c.slice(0, 0, 1).toDoubleArray(), 1e-6,
+                "the caption's CLIP tokens, padded with the end token to the context length");
+
+        IllegalArgumentException noFiles = assertThrows(IllegalArgumentException.class,
+                () -> CondStage.create(CondStage.Spec.clip(shape), new Rng(0)));
+        assertTrue(noFiles.getMessage().contains("CondStage.clip(embedder, tokenizer)"), noFiles.getMessage());
+        ClipTextConfig small = new ClipTextConfig(tok.vocabSize() - 2, 32, 1, 2, 16, 64,
+                ClipTextConfig.Activation.QUICK_GELU, 1e-5);
+        FrozenClipEmbedder tooSmall = new FrozenClipEmbedder(small, EmptyPrompt.of(0, 0), new Rng(0));
+        IllegalArgumentException vocab = assertThrows(IllegalArgumentException.class,
+                () -> CondStage.clip(tooSmall, tok));
+        assertTrue(vocab.getMessage().contains("do not fit the text encoder's"), vocab.getMessage());
     }
 
     @Test
