@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         description = "Benchmarks. Each prints a JSON report on stdout and its progress on stderr.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {BenchAllCommand.class, BenchOpsCommand.class, BenchAutoencoderCommand.class, BenchUnetCommand.class,
-            BenchSparkCommand.class},
+            BenchSparkCommand.class, BenchSdCommand.class},
         footer = {"", "Examples:", "  ldm4j bench ops --quick", "  ldm4j bench ops --reps 50 --out ops.json"})
 final class BenchCommand implements Callable<Integer> {
     @Spec

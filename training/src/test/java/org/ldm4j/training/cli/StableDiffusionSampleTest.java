@@ -79,6 +79,19 @@ class StableDiffusionSampleTest {
         assertArrayEquals(first.shape(), quarters.shape());
         assertTrue(quarters.maxAbsDiff(first) > 0, "four tiles decoded apart differ a little from one decode");
 
+        for (String p : new String[] {"fp16"}) {
+            String[] halfArgs = args.clone();
+            halfArgs[halfArgs.length - 1] = tmp.resolve(p).toString();
+            Run half = run(concat(halfArgs, "--precision", p));
+            assertEquals(0, half.exit(), p + ": " + half.err());
+            Tensor h = Images.read(tmp.resolve(p).resolve("sample-42-000.png"));
+            assertTrue(h.maxAbsDiff(first) < 0.2, p + " differs from float32 by " + h.maxAbsDiff(first));
+        }
+        Run badPrecision = run(concat(args, "--precision", "fp8"));
+        assertEquals(1, badPrecision.exit());
+        assertTrue(badPrecision.err().contains("--precision: expected auto, fp32 or fp16, got \"fp8\""),
+                badPrecision.err());
+
         Run i2i = run("sample", "--checkpoint", file.toString(), "--config", yaml.toString(), "--tokenizer",
                 tok.toString(), "--prompt", "a cat", "--steps", "2", "--init-image", png.toString(), "--strength",
                 "0.5", "--out", tmp.resolve("i2i").toString());
