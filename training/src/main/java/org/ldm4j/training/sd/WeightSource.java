@@ -85,33 +85,44 @@ interface WeightSource extends Closeable {
         return new PrefixedSource(byPrefix);
     }
 
-    /** A safetensors file: the header lists everything, {@link #read} maps one tensor. */
-    final class SafeTensorsSource implements WeightSource {
-        private final SafeTensorsReader reader;
+    /**
+     * A single file whose tensors are read one at a time: keeps the tensors handed out until {@link #done} and
+     * frees them; the file's own reading is {@link #fetch}.
+     */
+    abstract class FileSource implements WeightSource {
+        private final String name;
         private final Map<String, Entry> entries = new LinkedHashMap<>();
         private final Map<String, Tensor> open = new HashMap<>();
 
-        SafeTensorsSource(Path file) throws IOException {
-            reader = SafeTensors.open(file);
-            for (TensorInfo t : reader.infos()) {
-                entries.put(t.name(), new Entry(t.dtype(), t.shape()));
-            }
+        FileSource(String name) {
+            this.name = name;
+        }
+
+        /** Lists a tensor (at construction). */
+        final void list(String tensor, DType dtype, long[] shape) {
+            entries.put(tensor, new Entry(dtype, shape));
+        }
+
+        /** Reads tensor {@code tensor} from the file. */
+        abstract Tensor fetch(String tensor) throws IOException;
+
+        /** Closes the file. */
+        abstract void closeFile() throws IOException;
+
+        @Override
+        public final String describe() {
+            return name;
         }
 
         @Override
-        public String describe() {
-            return reader.file().getFileName().toString();
-        }
-
-        @Override
-        public Map<String, Entry> entries() {
+        public final Map<String, Entry> entries() {
             return Collections.unmodifiableMap(entries);
         }
 
         @Override
-        public Tensor read(String name) throws IOException {
-            Tensor t = reader.get(name);
-            Tensor earlier = open.put(name, t);
+        public final Tensor read(String tensor) throws IOException {
+            Tensor t = fetch(tensor);
+            Tensor earlier = open.put(tensor, t);
             if (earlier != null) {
                 MemoryScope.release(earlier.array());
             }
@@ -119,70 +130,69 @@ interface WeightSource extends Closeable {
         }
 
         @Override
-        public void done(String name) {
-            Tensor t = open.remove(name);
+        public final void done(String tensor) {
+            Tensor t = open.remove(tensor);
             if (t != null) {
                 MemoryScope.release(t.array());
             }
         }
 
         @Override
-        public void close() throws IOException {
+        public final void close() throws IOException {
             for (Tensor t : open.values()) {
                 MemoryScope.release(t.array());
             }
             open.clear();
+            closeFile();
+        }
+    }
+
+    /** A safetensors file: the header lists everything, {@link #read} maps one tensor. */
+    final class SafeTensorsSource extends FileSource {
+        private final SafeTensorsReader reader;
+
+        SafeTensorsSource(Path file) throws IOException {
+            this(SafeTensors.open(file));
+        }
+
+        private SafeTensorsSource(SafeTensorsReader reader) {
+            super(reader.file().getFileName().toString());
+            this.reader = reader;
+            for (TensorInfo t : reader.infos()) {
+                list(t.name(), t.dtype(), t.shape());
+            }
+        }
+
+        @Override
+        Tensor fetch(String tensor) throws IOException {
+            return reader.get(tensor);
+        }
+
+        @Override
+        void closeFile() throws IOException {
             reader.close();
         }
     }
 
     /** A torch archive: {@link #read} reads one storage out of the zip. */
-    final class TorchSource implements WeightSource {
+    final class TorchSource extends FileSource {
         private final TorchArchive archive;
-        private final Map<String, Entry> entries = new LinkedHashMap<>();
-        private final Map<String, Tensor> open = new HashMap<>();
 
         TorchSource(TorchArchive archive) {
+            super(archive.file().getFileName().toString());
             this.archive = archive;
             for (String n : archive.names()) {
-                entries.put(n, new Entry(archive.dtype(n), archive.shape(n)));
+                list(n, archive.dtype(n), archive.shape(n));
             }
         }
 
         @Override
-        public String describe() {
-            return archive.file().getFileName().toString();
+        Tensor fetch(String tensor) throws IOException {
+            return archive.read(tensor);
         }
 
         @Override
-        public Map<String, Entry> entries() {
-            return Collections.unmodifiableMap(entries);
-        }
-
-        @Override
-        public Tensor read(String name) throws IOException {
-            Tensor t = archive.read(name);
-            Tensor earlier = open.put(name, t);
-            if (earlier != null) {
-                MemoryScope.release(earlier.array());
-            }
-            return t;
-        }
-
-        @Override
-        public void done(String name) {
-            Tensor t = open.remove(name);
-            if (t != null) {
-                MemoryScope.release(t.array());
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            for (Tensor t : open.values()) {
-                MemoryScope.release(t.array());
-            }
-            open.clear();
+        void closeFile() throws IOException {
             archive.close();
         }
     }
