@@ -15,7 +15,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Test helper: pickles emitted opcode by opcode (the byte values of the pickle protocol, independent of the
+ * Test helper (public: other modules' tests write torch files with it through core's test-jar): pickles emitted
+ * opcode by opcode (the byte values of the pickle protocol, independent of the
  * reader), and {@code torch.save}-style zip archives around them. The torch helpers write what
  * {@code torch.save} writes for a tensor:
  * {@code _rebuild_tensor_v2(<persistent id ('storage', torch.FloatStorage, key, 'cpu', numel)>, offset, size,
@@ -28,11 +29,11 @@ import java.util.zip.ZipOutputStream;
  * Path f = PickleWriter.writeCkpt(dir, "x.ckpt", pkl, Map.of("0", Crafted.f32(1, 2, 3, 4, 5, 6)));
  * }</pre>
  */
-final class PickleWriter {
+public final class PickleWriter {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     /** Raw bytes (an opcode and its arguments, or garbage). */
-    PickleWriter raw(int... bytes) {
+    public PickleWriter raw(int... bytes) {
         for (int b : bytes) {
             out.write(b);
         }
@@ -40,80 +41,80 @@ final class PickleWriter {
     }
 
     /** ASCII text as raw bytes (the line arguments of GLOBAL and INST). */
-    PickleWriter text(String s) {
+    public PickleWriter text(String s) {
         out.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
         return this;
     }
 
-    PickleWriter proto(int v) {
+    public PickleWriter proto(int v) {
         return raw(0x80, v);
     }
 
     /** FRAME with the length of the bytes that follow up to {@code frameLength}. */
-    PickleWriter frame(long frameLength) {
+    public PickleWriter frame(long frameLength) {
         raw(0x95);
         return le(frameLength, 8);
     }
 
-    PickleWriter mark() {
+    public PickleWriter mark() {
         return raw('(');
     }
 
-    PickleWriter stop() {
+    public PickleWriter stop() {
         return raw('.');
     }
 
-    PickleWriter emptyDict() {
+    public PickleWriter emptyDict() {
         return raw('}');
     }
 
-    PickleWriter emptyList() {
+    public PickleWriter emptyList() {
         return raw(']');
     }
 
-    PickleWriter emptyTuple() {
+    public PickleWriter emptyTuple() {
         return raw(')');
     }
 
     /** TUPLE (from the last MARK). */
-    PickleWriter tuple() {
+    public PickleWriter tuple() {
         return raw('t');
     }
 
     /** TUPLE1, TUPLE2 or TUPLE3. */
-    PickleWriter tuple(int n) {
+    public PickleWriter tuple(int n) {
         if (n < 1 || n > 3) {
             throw new IllegalArgumentException("n: expected 1..3, got " + n);
         }
         return raw(0x84 + n);
     }
 
-    PickleWriter setitem() {
+    public PickleWriter setitem() {
         return raw('s');
     }
 
-    PickleWriter setitems() {
+    public PickleWriter setitems() {
         return raw('u');
     }
 
-    PickleWriter append() {
+    public PickleWriter append() {
         return raw('a');
     }
 
-    PickleWriter appends() {
+    public PickleWriter appends() {
         return raw('e');
     }
 
-    PickleWriter none() {
+    public PickleWriter none() {
         return raw('N');
     }
 
-    PickleWriter bool(boolean b) {
+    public PickleWriter bool(boolean b) {
         return raw(b ? 0x88 : 0x89);
     }
 
     /** The shortest of BININT1, BININT2, BININT, LONG1, as CPython's pickler chooses. */
-    PickleWriter integer(long v) {
+    public PickleWriter integer(long v) {
         if (v >= 0 && v <= 0xFF) {
             return raw('K', (int) v);
         }
@@ -128,7 +129,7 @@ final class PickleWriter {
     }
 
     /** LONG1: little-endian two's complement. */
-    PickleWriter bigInteger(BigInteger v) {
+    public PickleWriter bigInteger(BigInteger v) {
         byte[] be = v.toByteArray();
         raw(0x8a, be.length);
         for (int i = be.length - 1; i >= 0; i--) {
@@ -138,14 +139,14 @@ final class PickleWriter {
     }
 
     /** BINFLOAT: 8 bytes, big-endian. */
-    PickleWriter binfloat(double v) {
+    public PickleWriter binfloat(double v) {
         raw('G');
         out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN).putDouble(v).array());
         return this;
     }
 
     /** SHORT_BINUNICODE up to 255 UTF-8 bytes, else BINUNICODE. */
-    PickleWriter str(String s) {
+    public PickleWriter str(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (b.length <= 0xFF) {
             raw(0x8c, b.length);
@@ -158,7 +159,7 @@ final class PickleWriter {
     }
 
     /** BINUNICODE8. */
-    PickleWriter str8(String s) {
+    public PickleWriter str8(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         raw(0x8d);
         le(b.length, 8);
@@ -167,7 +168,7 @@ final class PickleWriter {
     }
 
     /** SHORT_BINBYTES or BINBYTES. */
-    PickleWriter bytes(byte[] b) {
+    public PickleWriter bytes(byte[] b) {
         if (b.length <= 0xFF) {
             raw('C', b.length);
         } else {
@@ -179,7 +180,7 @@ final class PickleWriter {
     }
 
     /** BINPUT or LONG_BINPUT. */
-    PickleWriter put(int index) {
+    public PickleWriter put(int index) {
         if (index <= 0xFF) {
             return raw('q', index);
         }
@@ -188,7 +189,7 @@ final class PickleWriter {
     }
 
     /** BINGET or LONG_BINGET. */
-    PickleWriter get(int index) {
+    public PickleWriter get(int index) {
         if (index <= 0xFF) {
             return raw('h', index);
         }
@@ -197,52 +198,52 @@ final class PickleWriter {
     }
 
     /** LONG_BINGET even for a small index. */
-    PickleWriter longGet(int index) {
+    public PickleWriter longGet(int index) {
         raw('j');
         return le(index, 4);
     }
 
-    PickleWriter memoize() {
+    public PickleWriter memoize() {
         return raw(0x94);
     }
 
     /** GLOBAL: module and name as newline-terminated lines. */
-    PickleWriter global(String module, String name) {
+    public PickleWriter global(String module, String name) {
         raw('c');
         out.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.UTF_8));
         return this;
     }
 
     /** STACK_GLOBAL, protocol 4: the two strings are pushed first. */
-    PickleWriter stackGlobal(String module, String name) {
+    public PickleWriter stackGlobal(String module, String name) {
         return str(module).str(name).raw(0x93);
     }
 
-    PickleWriter reduce() {
+    public PickleWriter reduce() {
         return raw('R');
     }
 
-    PickleWriter build() {
+    public PickleWriter build() {
         return raw('b');
     }
 
-    PickleWriter newobj() {
+    public PickleWriter newobj() {
         return raw(0x81);
     }
 
-    PickleWriter binpersid() {
+    public PickleWriter binpersid() {
         return raw('Q');
     }
 
     // ---------------------------------------------------------------- what torch.save writes
 
     /** {@code collections.OrderedDict()}: GLOBAL, EMPTY_TUPLE, REDUCE. */
-    PickleWriter orderedDict() {
+    public PickleWriter orderedDict() {
         return global("collections", "OrderedDict").emptyTuple().reduce();
     }
 
     /** A tuple of ints ({@code torch.Size} and strides are pickled as plain tuples). */
-    PickleWriter longs(long... v) {
+    public PickleWriter longs(long... v) {
         if (v.length == 0) {
             return emptyTuple();
         }
@@ -254,13 +255,13 @@ final class PickleWriter {
     }
 
     /** The persistent id {@code ('storage', torch.<storageClass>, key, 'cpu', numel)} and BINPERSID. */
-    PickleWriter storage(String storageClass, String key, long numel) {
+    public PickleWriter storage(String storageClass, String key, long numel) {
         return mark().str("storage").global("torch", storageClass).str(key).str("cpu").integer(numel).tuple()
                 .binpersid();
     }
 
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())}. */
-    PickleWriter tensor(String storageClass, String key, long storageNumel, long offset, long[] size,
+    public PickleWriter tensor(String storageClass, String key, long storageNumel, long offset, long[] size,
             long[] stride) {
         global("torch._utils", "_rebuild_tensor_v2").mark();
         storage(storageClass, key, storageNumel).integer(offset).longs(size).longs(stride).bool(false)
@@ -269,7 +270,7 @@ final class PickleWriter {
     }
 
     /** A contiguous tensor over a whole storage of its size. */
-    PickleWriter tensor(String storageClass, String key, long... size) {
+    public PickleWriter tensor(String storageClass, String key, long... size) {
         long[] stride = new long[size.length];
         long n = 1;
         for (int d = size.length - 1; d >= 0; d--) {
@@ -279,7 +280,7 @@ final class PickleWriter {
         return tensor(storageClass, key, n, 0, size, stride);
     }
 
-    byte[] toBytes() {
+    public byte[] toBytes() {
         return out.toByteArray();
     }
 
@@ -296,7 +297,7 @@ final class PickleWriter {
      * A torch.save zip: {@code <top>/data.pkl}, {@code <top>/data/<key>} for each storage (in map order) and
      * {@code <top>/version} = "3\n"; entries stored (as torch writes them) or deflated.
      */
-    static byte[] zip(String top, byte[] pkl, Map<String, byte[]> storages, boolean deflate) {
+    public static byte[] zip(String top, byte[] pkl, Map<String, byte[]> storages, boolean deflate) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream z = new ZipOutputStream(bytes)) {
             entry(z, top + "/data.pkl", pkl, deflate);
@@ -326,7 +327,7 @@ final class PickleWriter {
     }
 
     /** Writes a stored archive with top folder {@code archive} to {@code dir/name}. */
-    static Path writeCkpt(Path dir, String name, byte[] pkl, Map<String, byte[]> storages) {
+    public static Path writeCkpt(Path dir, String name, byte[] pkl, Map<String, byte[]> storages) {
         return Crafted.write(dir, name, zip("archive", pkl, storages, false));
     }
 }
