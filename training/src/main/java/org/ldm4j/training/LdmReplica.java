@@ -140,7 +140,10 @@ public final class LdmReplica implements Replica {
         }
     }
 
-    /** Latents [B, C, h, w] (scaled) of examples {@code indices}, for the scale factor: posterior samples from {@code rng}. */
+    /**
+     * Latents [B, C, h, w] (scaled) of examples {@code indices}, for the scale factor: posterior samples drawn
+     * from {@code rng}.
+     */
     @SuppressWarnings("try")
     Tensor latents(long[] indices, Rng rng) {
         if (cache != null) {

@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = "Benchmarks. Each prints a JSON report on stdout and its progress on stderr.",
         synopsisSubcommandLabel = "COMMAND",
-        subcommands = {BenchAllCommand.class, BenchOpsCommand.class, BenchAutoencoderCommand.class, BenchUnetCommand.class,
-            BenchSparkCommand.class, BenchSdCommand.class},
+        subcommands = {BenchAllCommand.class, BenchOpsCommand.class, BenchAutoencoderCommand.class,
+            BenchUnetCommand.class, BenchSparkCommand.class, BenchSdCommand.class},
         footer = {"", "Examples:", "  ldm4j bench ops --quick", "  ldm4j bench ops --reps 50 --out ops.json"})
 final class BenchCommand implements Callable<Integer> {
     @Spec

@@ -76,6 +76,11 @@ public final class FlatLayout implements Serializable {
 
     /** Start of piece {@code p} of {@code n} (pieces are contiguous, sizes differ by at most one). */
     public int pieceStart(int p, int n) {
+        return pieceStart(size, p, n);
+    }
+
+    /** Start of piece {@code p} of {@code n} of a vector of {@code size} values (as {@link #pieceStart(int, int)}). */
+    public static int pieceStart(int size, int p, int n) {
         return (int) ((long) size * p / n);
     }
 

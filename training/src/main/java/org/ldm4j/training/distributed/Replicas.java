@@ -88,9 +88,4 @@ final class Replicas {
         }
         return n;
     }
-
-    /** Replicas held in this JVM (all runs). */
-    static int count() {
-        return HELD.size();
-    }
 }

@@ -156,8 +156,8 @@ final class ShardedState {
     }
 
     /** Assembles the weights from every shard's piece, computes, and cuts the gradients into pieces. */
-    private static Iterator<Tuple2<Integer, GradPiece>> scatter(SparkRunner.Task task, int p, Iterator<Tuple2<Integer, Shard>> it,
-            int[] sizes) {
+    private static Iterator<Tuple2<Integer, GradPiece>> scatter(SparkRunner.Task task, int p,
+            Iterator<Tuple2<Integer, Shard>> it, int[] sizes) {
         int n = task.partitions();
         float[][] w = new float[sizes.length][];
         for (int g = 0; g < w.length; g++) {
@@ -166,7 +166,8 @@ final class ShardedState {
         while (it.hasNext()) {
             Shard s = it.next()._2();
             for (int g = 0; g < w.length; g++) {
-                System.arraycopy(s.w()[g], 0, w[g], start(sizes[g], s.index(), n), s.w()[g].length);
+                int at = FlatLayout.pieceStart(sizes[g], s.index(), n);
+                System.arraycopy(s.w()[g], 0, w[g], at, s.w()[g].length);
             }
         }
         SparkRunner.Contribution c = SparkRunner.compute(task, p, w);
@@ -174,15 +175,12 @@ final class ShardedState {
         for (int d = 0; d < n; d++) {
             float[][] piece = new float[sizes.length][];
             for (int g = 0; g < sizes.length; g++) {
-                piece[g] = Arrays.copyOfRange(c.grads()[g], start(sizes[g], d, n), start(sizes[g], d + 1, n));
+                piece[g] = Arrays.copyOfRange(c.grads()[g], FlatLayout.pieceStart(sizes[g], d, n),
+                        FlatLayout.pieceStart(sizes[g], d + 1, n));
             }
             out.add(new Tuple2<>(d, new GradPiece(p, piece, c.slice(), d == 0 ? c.buffers() : null)));
         }
         return out.iterator();
-    }
-
-    private static int start(int size, int piece, int n) {
-        return (int) ((long) size * piece / n);
     }
 
     /** Sums the pieces in the order of their source partitions, so that every run sums alike. */
@@ -307,7 +305,7 @@ final class ShardedState {
             ema[g] = s.ema()[g];
             if (plan.emaRanges()[g] != null) {
                 ema[g] = s.ema()[g].clone();
-                int lo = start(plan.sizes()[g], s.index(), plan.partitions());
+                int lo = FlatLayout.pieceStart(plan.sizes()[g], s.index(), plan.partitions());
                 float omd = plan.emaOneMinus()[g];
                 int[] r = plan.emaRanges()[g];
                 for (int j = 0; j < r.length; j += 2) {
@@ -363,8 +361,8 @@ final class ShardedState {
             float[][] vp = new float[k][];
             float[][] ep = new float[k][];
             for (int g = 0; g < k; g++) {
-                int a = start(w[g].length, p, n);
-                int b = start(w[g].length, p + 1, n);
+                int a = FlatLayout.pieceStart(w[g].length, p, n);
+                int b = FlatLayout.pieceStart(w[g].length, p + 1, n);
                 wp[g] = Arrays.copyOfRange(w[g], a, b);
                 mp[g] = Arrays.copyOfRange(m[g], a, b);
                 vp[g] = Arrays.copyOfRange(v[g], a, b);

@@ -27,7 +27,8 @@ public final class TrainGroup {
             String emaPrefix) {
         if (name == null || params == null || params.isEmpty() || optimizer == null) {
             throw new IllegalArgumentException("name, params, optimizer: expected a name, parameters and their AdamW, "
-                    + "got " + name + ", " + (params == null ? null : params.size() + " parameters") + ", " + optimizer);
+                    + "got " + name + ", " + (params == null ? null : params.size() + " parameters") + ", "
+                    + optimizer);
         }
         if (!(gradClip >= 0)) {
             throw new IllegalArgumentException("gradClip: expected a norm >= 0 (0: none), got " + gradClip);
